@@ -13,6 +13,10 @@ export const errorCodes = {
   ERR_PAYLOAD_TOO_LARGE: 'a payload would encrypt to a body larger than push services accept (4096 bytes)',
   ERR_INVALID_ENCRYPTION_HEADERS:
     'the Encryption or Crypto-Key header of an aesgcm message is missing or malformed',
+  ERR_INVALID_SUBSCRIPTION: 'a push subscription is malformed: its endpoint, p256dh key or auth secret',
+  ERR_TIMEOUT: 'a request to a push service did not complete within its time limit',
+  ERR_NETWORK: 'a request to a push service failed before a complete answer arrived (refused, reset, DNS)',
+  ERR_TRANSPORT_CLOSED: 'a request was given to a transport that has been closed',
 } as const;
 
 /** A stable error code, see {@link errorCodes}. */

@@ -28,3 +28,12 @@ export {
   type ReceiverKeys,
 } from './ece/encrypt.js';
 export { errorCodes, WebPushError, type WebPushErrorCode } from './errors.js';
+export type { PushRequest } from './push-request.js';
+export { buildPushRequest, maxTtl, type PushRequestOptions, type Urgency } from './request.js';
+export {
+  defaultMaxEndpointLength,
+  type PushSubscriptionJSON,
+  type SubscriptionValidationOptions,
+  type ValidSubscription,
+  validateSubscription,
+} from './subscription.js';
