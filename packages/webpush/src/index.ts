@@ -31,6 +31,36 @@ export { errorCodes, WebPushError, type WebPushErrorCode } from './errors.js';
 export type { PushRequest } from './push-request.js';
 export { buildPushRequest, maxTtl, type PushRequestOptions, type Urgency } from './request.js';
 export {
+  classifyFailure,
+  classifyResponse,
+  type DeliveredResult,
+  type FailedResult,
+  maxSnippetLength,
+  type RejectedResult,
+  type SendResult,
+  type SendResultKind,
+  type ThrottledResult,
+} from './send/classify.js';
+export { createTransport } from './send/create-transport.js';
+export { createFetchTransport, type FetchTransportOptions } from './send/fetch-transport.js';
+export { parseRetryAfter } from './send/retry-after.js';
+export {
+  defaultConcurrency,
+  type InvalidResult,
+  type SendManyItem,
+  type SendManyOptions,
+  type SendManyOutcome,
+  sendMany,
+} from './send/send-many.js';
+export {
+  type DeliveryOptions,
+  defaultTimeout,
+  type SendOptions,
+  sendNotification,
+  sendPushRequest,
+} from './send/send-notification.js';
+export type { Transport, TransportResponse, TransportSendOptions } from './send/transport.js';
+export {
   defaultMaxEndpointLength,
   type PushSubscriptionJSON,
   type SubscriptionValidationOptions,
