@@ -10,6 +10,17 @@ export const errorCodes = {
   ERR_INVALID_KEY: 'a key has the wrong length, encoding or is not a point on P-256',
   ERR_INVALID_ARGUMENT: 'an argument has the wrong type or is out of range',
   ERR_DECRYPT_FAILED: 'a message could not be decrypted (wrong key, corrupted data or bad padding)',
+  ERR_KEY_PAIR_MISMATCH: 'a private key does not belong to the public key it was given with',
+  ERR_VAPID_SUBJECT:
+    'a VAPID `sub` is missing or is not a `mailto:` address with a real domain or an `https:` URL',
+  ERR_VAPID_EXPIRATION: 'a VAPID JWT lifetime or `exp` is missing, not a number, or more than 24 hours ahead',
+  ERR_VAPID_EXPIRED: 'a VAPID JWT has expired: its `exp` is in the past',
+  ERR_VAPID_AUDIENCE:
+    'a VAPID `aud` is missing or not the push service origin, or an endpoint is not an http(s) URL',
+  ERR_VAPID_MISSING: 'a request carries no VAPID `Authorization` header (`vapid` or `WebPush` scheme)',
+  ERR_VAPID_MALFORMED: 'a VAPID header or JWT cannot be parsed, or its JOSE header is not `ES256` `JWT`',
+  ERR_VAPID_BAD_SIGNATURE: 'a VAPID JWT signature does not verify with its public key',
+  ERR_VAPID_KEY_MISMATCH: 'a VAPID public key is not the one the subscription was created with',
 } as const;
 
 /** A stable error code, see {@link errorCodes}. */
