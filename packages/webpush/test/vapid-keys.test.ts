@@ -92,12 +92,8 @@ describe.each(backends.map((b) => [b.name, b] as const))('%s backend', (_name, b
     expect(await importVapidPublicKey(vapidPublicKeyToJwk(keys.publicKey), backend)).toBe(keys.publicKey);
     expect(await importVapidPublicKey(`${keys.publicKey}=`, backend)).toBe(keys.publicKey);
     const jwk = vapidKeysToJwk(keys);
-    expect(jwk).toEqual({
-      kty: 'EC',
-      crv: 'P-256',
-      ...vapidPublicKeyToJwk(keys.publicKey),
-      d: keys.privateKey,
-    });
+    expect(jwk).toEqual({ ...vapidPublicKeyToJwk(keys.publicKey), d: keys.privateKey });
+    expect(jwk).toMatchObject({ kty: 'EC', crv: 'P-256' });
   });
 
   test('a PEM key without the optional public key gets it derived; EC PARAMETERS blocks are skipped', async () => {
