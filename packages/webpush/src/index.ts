@@ -67,3 +67,33 @@ export {
   type ValidSubscription,
   validateSubscription,
 } from './subscription.js';
+export { vapidAudience } from './vapid/audience.js';
+export { type ParsedVapidAuthorization, parseVapidAuthorization } from './vapid/header.js';
+export type { VapidPrivateJwk, VapidPublicJwk } from './vapid/jwk.js';
+export {
+  generateVapidKeys,
+  importVapidKeys,
+  importVapidPublicKey,
+  type VapidKeys,
+  type VapidPemFormat,
+  vapidKeysToJwk,
+  vapidKeysToPem,
+  vapidPublicKeyToJwk,
+  vapidPublicKeyToPem,
+} from './vapid/keys.js';
+export {
+  defaultVapidExpiresIn,
+  maxVapidExpiresIn,
+  type VapidHeaders,
+  VapidSigner,
+  type VapidSignerOptions,
+  type VapidToken,
+} from './vapid/signer.js';
+export { getVapidSigner, type VapidDetails, vapidHeaders } from './vapid/signer-cache.js';
+export { validateVapidSubject } from './vapid/subject.js';
+export {
+  VapidVerifier,
+  type VapidVerifierOptions,
+  type VapidVerifyRequest,
+  type VerifiedVapid,
+} from './vapid/verifier.js';
