@@ -3,6 +3,8 @@ import { type ContentEncoding, encrypt } from './ece/encrypt.js';
 import { WebPushError } from './errors.js';
 import type { PushRequest } from './push-request.js';
 import { type PushSubscriptionJSON, parseSubscription, type ValidSubscription } from './subscription.js';
+import { VapidSigner } from './vapid/signer.js';
+import { getVapidSigner, type VapidDetails } from './vapid/signer-cache.js';
 
 /**
  * RFC 8030 §5.3 urgency: how soon the user agent should wake to receive the message.
@@ -51,8 +53,16 @@ export interface PushRequestOptions {
   /** `aes128gcm` (RFC 8291, default) or the legacy `aesgcm`. */
   contentEncoding?: ContentEncoding;
   /**
+   * VAPID (RFC 8292): a {@link VapidSigner} (fastest: its JWT per push service is cached and
+   * reused synchronously) or plain {@link VapidDetails} (served by a shared signer). Adds
+   * `Authorization: vapid t=<jwt>, k=<key>`, or for `aesgcm` `Authorization: WebPush <jwt>`
+   * and `p256ecdsa=<key>` in `Crypto-Key`. Without it no `Authorization` is sent.
+   */
+  vapid?: VapidSigner | VapidDetails;
+  /**
    * Extra request headers. They may not set a header this function computes (`ttl`,
-   * `urgency`, `topic`, `content-*`, `encryption`, `crypto-key`): use the options instead.
+   * `urgency`, `topic`, `content-*`, `encryption`, `crypto-key`, and `authorization` when
+   * `vapid` is given): use the options instead.
    */
   headers?: Readonly<Record<string, string>>;
   /** Padding bytes added to hide the payload's length (see `encrypt`). Default 0. */
@@ -140,6 +150,8 @@ function addExtraHeaders(headers: Record<string, string>, extra: unknown): void 
  * - with a payload: `content-encoding`, `content-type: application/octet-stream`,
  *   `content-length`, and for `aesgcm` also `encryption` and `crypto-key: dh=...`;
  *   without one (`null` or `undefined`): no body and `content-length: 0`;
+ * - with `vapid`: `authorization` (`vapid t=, k=`; for `aesgcm` `WebPush <jwt>` and
+ *   `p256ecdsa=` joined to `crypto-key`);
  * - `x-wns-cache-policy: no-cache` for TTL 0 on WNS, which rejects TTL 0 otherwise;
  * - the extra `headers`.
  *
@@ -149,7 +161,8 @@ function addExtraHeaders(headers: Record<string, string>, extra: unknown): void 
  * `ERR_PAYLOAD_TOO_LARGE`, before anything is sent.
  * @example
  * ```ts
- * const request = await buildPushRequest(subscription, JSON.stringify({ title: 'Hi' }), { ttl: 60 });
+ * const vapid = await VapidSigner.create({ subject: 'mailto:push@example.com', publicKey, privateKey });
+ * const request = await buildPushRequest(subscription, JSON.stringify({ title: 'Hi' }), { ttl: 60, vapid });
  * const response = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
  * ```
  */
@@ -183,11 +196,23 @@ export async function buildPushRequest(
   }
   // WNS rejects TTL 0 unless told not to cache the notification, which is what TTL 0 means.
   if (ttl === '0' && target.hostname.endsWith(wnsHost)) headers['x-wns-cache-policy'] = 'no-cache';
+  let vapidCryptoKey: string | undefined;
+  if (options?.vapid !== undefined) {
+    const vapid = await vapidHeadersFor(
+      target.origin,
+      options.vapid,
+      encoding ?? 'aes128gcm',
+      options.backend,
+    );
+    headers.authorization = vapid.authorization;
+    vapidCryptoKey = vapid.cryptoKey;
+  }
   if (options?.headers !== undefined) addExtraHeaders(headers, options.headers);
 
   let body: Uint8Array | null = null;
   if (payload === null || payload === undefined) {
     headers['content-length'] = '0';
+    if (vapidCryptoKey !== undefined) headers['crypto-key'] = vapidCryptoKey;
   } else {
     const encrypted = await encryptFor(target, payload, options);
     body = encrypted.body;
@@ -195,8 +220,57 @@ export async function buildPushRequest(
     headers['content-type'] = 'application/octet-stream';
     headers['content-length'] = String(body.length);
     for (const name in encrypted.headers) headers[name] = encrypted.headers[name]!;
+    // draft-ietf-webpush-encryption-04 §4 / RFC 8292 §4 (aesgcm era): one Crypto-Key header
+    // carries both parameters, `dh=...;p256ecdsa=...`.
+    if (vapidCryptoKey !== undefined) {
+      const dh = headers['crypto-key'];
+      headers['crypto-key'] = dh === undefined ? vapidCryptoKey : `${dh};${vapidCryptoKey}`;
+    }
   }
   return { url: target.endpoint, origin: target.origin, method: 'POST', headers, body };
+}
+
+// Signers for plain details objects, so that a details object reused for every send costs a
+// WeakMap lookup rather than getVapidSigner's key string. The fields are compared in case the
+// object was changed between sends.
+const signersByDetails = new WeakMap<VapidDetails, { details: VapidDetails; signer: Promise<VapidSigner> }>();
+
+function signerFor(
+  vapid: VapidSigner | VapidDetails,
+  backend: CryptoBackend | undefined,
+): VapidSigner | Promise<VapidSigner> {
+  if (vapid instanceof VapidSigner) return vapid;
+  if (typeof vapid !== 'object' || vapid === null) {
+    throw invalidOption(
+      `vapid must be a VapidSigner or {subject, publicKey, privateKey}, got ${shown(vapid)}`,
+    );
+  }
+  const known = signersByDetails.get(vapid);
+  const d = known?.details;
+  if (
+    d !== undefined &&
+    d.subject === vapid.subject &&
+    d.publicKey === vapid.publicKey &&
+    d.privateKey === vapid.privateKey &&
+    d.expiresIn === vapid.expiresIn &&
+    backend === undefined
+  ) {
+    return known!.signer;
+  }
+  const signer = getVapidSigner(vapid, backend);
+  if (backend === undefined) signersByDetails.set(vapid, { details: { ...vapid }, signer });
+  return signer;
+}
+
+async function vapidHeadersFor(
+  origin: string,
+  vapid: VapidSigner | VapidDetails,
+  encoding: ContentEncoding,
+  backend: CryptoBackend | undefined,
+) {
+  const pending = signerFor(vapid, backend);
+  const signer = pending instanceof VapidSigner ? pending : await pending;
+  return signer.cachedHeaders(origin, encoding) ?? (await signer.headers(origin, encoding));
 }
 
 async function encryptFor(

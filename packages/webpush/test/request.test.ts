@@ -1,11 +1,14 @@
 import fc from 'fast-check';
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { encodeBase64Url } from '../src/base64url.js';
 import { parseAesgcmHeaders } from '../src/ece/aesgcm.js';
 import { decrypt } from '../src/ece/decrypt.js';
 import { WebPushError } from '../src/errors.js';
 import { buildPushRequest, maxTtl } from '../src/request.js';
 import { validateSubscription } from '../src/subscription.js';
+import { generateVapidKeys } from '../src/vapid/keys.js';
+import { VapidSigner } from '../src/vapid/signer.js';
+import { VapidVerifier } from '../src/vapid/verifier.js';
 import { offCurvePoint, subscriber } from './helpers/subscriber.js';
 
 const endpoint = 'https://updates.push.services.mozilla.com/wpush/v2/gAAAAABk?x=1';
@@ -170,5 +173,76 @@ describe('buildPushRequest', () => {
       ),
       { numRuns: 400 },
     );
+  });
+
+  describe('VAPID', () => {
+    let keys: Awaited<ReturnType<typeof generateVapidKeys>>;
+    let details: { subject: string; publicKey: string; privateKey: string };
+    beforeAll(async () => {
+      keys = await generateVapidKeys();
+      details = { subject: 'mailto:push@example.com', ...keys };
+    });
+    const verifier = new VapidVerifier({ audience: 'https://updates.push.services.mozilla.com' });
+
+    test('aes128gcm: Authorization vapid t=, k= that a push service verifies', async () => {
+      const ua = await subscriber(endpoint);
+      for (const vapid of [details, await VapidSigner.create(details)]) {
+        const request = await buildPushRequest(ua.json, 'x', { vapid });
+        expect(request.headers.authorization).toMatch(
+          new RegExp(`^vapid t=[\\w-]+\\.[\\w-]+\\.[\\w-]+, k=${keys.publicKey}$`),
+        );
+        expect(request.headers['crypto-key']).toBeUndefined();
+        const verified = await verifier.verify({
+          authorization: request.headers.authorization,
+          expectedPublicKey: keys.publicKey,
+        });
+        expect(verified).toMatchObject({ scheme: 'vapid', subject: 'mailto:push@example.com' });
+      }
+    });
+
+    test('aesgcm: Authorization WebPush and one Crypto-Key with dh= and p256ecdsa=', async () => {
+      const ua = await subscriber(endpoint);
+      const request = await buildPushRequest(ua.json, 'x', { vapid: details, contentEncoding: 'aesgcm' });
+      expect(request.headers.authorization).toMatch(/^WebPush [\w-]+\.[\w-]+\.[\w-]+$/);
+      expect(request.headers['crypto-key']).toMatch(
+        new RegExp(`^dh=[\\w-]{87};p256ecdsa=${keys.publicKey}$`),
+      );
+      const verified = await verifier.verify({
+        authorization: request.headers.authorization,
+        cryptoKey: request.headers['crypto-key'],
+      });
+      expect(verified.scheme).toBe('webpush');
+      const params = parseAesgcmHeaders(request.headers.encryption!, request.headers['crypto-key']!);
+      expect(await decrypt(request.body!, ua, { contentEncoding: 'aesgcm', ...params })).toEqual(
+        new Uint8Array([120]),
+      );
+      const empty = await buildPushRequest(ua.json, null, { vapid: details, contentEncoding: 'aesgcm' });
+      expect(empty.headers['crypto-key']).toBe(`p256ecdsa=${keys.publicKey}`);
+    });
+
+    test('one JWT per push service is reused across sends', async () => {
+      const ua = await subscriber(endpoint);
+      const first = await buildPushRequest(ua.json, null, { vapid: details });
+      const second = await buildPushRequest(ua.json, 'y', { vapid: details });
+      expect(second.headers.authorization).toBe(first.headers.authorization);
+      const other = await subscriber('https://fcm.googleapis.com/fcm/send/x');
+      expect((await buildPushRequest(other.json, null, { vapid: details })).headers.authorization).not.toBe(
+        first.headers.authorization,
+      );
+    });
+
+    test('bad VAPID details and a competing Authorization header are refused before sending', async () => {
+      const ua = await subscriber(endpoint);
+      await expect(
+        buildPushRequest(ua.json, null, { vapid: { ...details, subject: 'mailto:me@localhost' } }),
+      ).rejects.toMatchObject({ code: 'ERR_VAPID_SUBJECT' });
+      await expect(buildPushRequest(ua.json, null, { vapid: 'secret' as never })).rejects.toMatchObject({
+        code: 'ERR_INVALID_ARGUMENT',
+      });
+      await expectArgumentError(
+        buildPushRequest(ua.json, null, { vapid: details, headers: { Authorization: 'key=x' } }),
+        /"Authorization" is set by buildPushRequest itself/,
+      );
+    });
   });
 });
