@@ -200,6 +200,30 @@ describe.each(backends.map((b) => [b.name, b] as const))('%s backend', (_name, b
   });
 });
 
+test('values of any type given to any VAPID parser fail with WebPushError, never another exception', async () => {
+  const verifier = new VapidVerifier({ audience: 'https://push.example.net' });
+  await fc.assert(
+    fc.asyncProperty(fc.anything(), fc.anything(), fc.anything(), async (a, b, c) => {
+      expect(await typed(() => importVapidKeys(a as never))).toBeUndefined();
+      expect(await typed(() => importVapidPublicKey(a as never))).toBeUndefined();
+      expect(
+        await typed(() => verifier.verify({ authorization: a, cryptoKey: b, expectedPublicKey: c } as never)),
+      ).toBeUndefined();
+      expect(await typed(() => verifier.verify(a as never))).toBeUndefined();
+      expect(
+        await typed(() => VapidSigner.create({ subject: a, publicKey: b, privateKey: c } as never)),
+      ).toBeUndefined();
+      await typed(() => parseVapidAuthorization(a as never, b as never));
+      await typed(() => vapidKeysToJwk(a as never));
+      await typed(() => vapidKeysToPem(a as never, b as never));
+      await typed(() => vapidPublicKeyToPem(a as never));
+      await typed(() => vapidAudience(a as never));
+      await typed(() => validateVapidSubject(a as never));
+    }),
+    { numRuns: 300 },
+  );
+});
+
 test('vapidAudience agrees with the URL parser on every input it accepts', async () => {
   const endpoint = fc.oneof(
     fc.webUrl({ withQueryParameters: true, withFragments: true }),

@@ -65,14 +65,15 @@ export function parseVapidAuthorization(
   authorization: string | null | undefined,
   cryptoKey?: string | null,
 ): ParsedVapidAuthorization {
+  if (authorization !== undefined && authorization !== null && typeof authorization !== 'string') {
+    malformed(`Authorization must be a string, got ${typeof authorization}`);
+  }
   if (authorization === undefined || authorization === null || authorization.trim() === '') {
     throw new WebPushError(
       'ERR_VAPID_MISSING',
       'the request has no Authorization header; VAPID (RFC 8292) requires one',
     );
   }
-  if (typeof authorization !== 'string')
-    malformed(`Authorization must be a string, got ${typeof authorization}`);
   if (authorization.length > maxHeaderLength)
     malformed(`Authorization is ${authorization.length} characters long`);
   const text = authorization.trim();

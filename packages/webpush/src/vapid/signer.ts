@@ -189,6 +189,9 @@ export class VapidSigner {
         `maxAudiences must be a positive integer, got ${maxAudiences}`,
       );
     }
+    if (options.clock !== undefined && typeof options.clock !== 'function') {
+      throw new WebPushError('ERR_INVALID_ARGUMENT', `clock must be a function, got ${typeof options.clock}`);
+    }
     const backend = options.backend ?? defaultBackend;
     const pair = await decodeVapidKeys(options, backend);
     const key = await backend.importSigningKey(pair);

@@ -120,6 +120,12 @@ export class VapidVerifier {
   private readonly keys = new Map<string, Promise<VerifyingKey>>();
 
   constructor(options: VapidVerifierOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new WebPushError(
+        'ERR_INVALID_ARGUMENT',
+        `verifier options must be an object, got ${typeof options}`,
+      );
+    }
     let url: URL;
     try {
       url = new URL(options.audience);
@@ -134,6 +140,9 @@ export class VapidVerifier {
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       throw new WebPushError('ERR_INVALID_ARGUMENT', `audience must be an http(s) URL, got ${url.protocol}`);
+    }
+    if (options.clock !== undefined && typeof options.clock !== 'function') {
+      throw new WebPushError('ERR_INVALID_ARGUMENT', `clock must be a function, got ${typeof options.clock}`);
     }
     const tolerance = options.clockTolerance ?? 0;
     if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance > 3600) {
