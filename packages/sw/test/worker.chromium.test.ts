@@ -159,6 +159,17 @@ beforeEach(async () => {
   server.api = () => ({ status: 202, body: { accepted: 1 } });
 });
 
+/** The parts of the worker's global scope the tests touch (tests compile with the DOM library). */
+interface WorkerScope {
+  registration: ServiceWorkerRegistration;
+  clients: { openWindow(url: string): Promise<unknown> };
+  WindowClient: { prototype: { focus(this: { url: string }): Promise<unknown> } };
+  herald: {
+    click(notification: Notification, action: string): Promise<void>;
+    resubscribe(oldSubscription: PushSubscription, newSubscription: null): Promise<unknown>;
+  };
+}
+
 const herald = { message: 'msg_1', subscription: 'sub_1', receipt: 'tok_1' };
 const payload = (notification: Record<string, unknown>, extra: Record<string, unknown> = { herald }) =>
   JSON.stringify({ web_push: 8030, notification, mutable: true, ...extra });
@@ -240,14 +251,12 @@ describe('click (handler called with a real shown notification; see the file com
   async function click(action: string) {
     return worker.evaluate(async (action) => {
       const calls: string[] = [];
-      const scope = self as unknown as ServiceWorkerGlobalScope & {
-        herald: { click(n: Notification, a: string): Promise<void> };
-      };
+      const scope = self as unknown as WorkerScope;
       scope.clients.openWindow = async (url) => {
         calls.push(`open ${url}`);
         return null;
       };
-      WindowClient.prototype.focus = async function (this: WindowClient) {
+      scope.WindowClient.prototype.focus = async function (this: { url: string }) {
         calls.push(`focus ${this.url}`);
         return this;
       };
@@ -306,15 +315,13 @@ describe('pushsubscriptionchange', () => {
           toJSON: () => ({ endpoint, expirationTime: null, keys: { p256dh: 'BNew', auth: 'new-auth' } }),
         }) as unknown as PushSubscription;
       // Chromium cannot reach a push service here: the subscribe call is recorded and answered.
-      const pushManager = (self as unknown as ServiceWorkerGlobalScope).registration.pushManager;
+      const scope = self as unknown as WorkerScope;
+      const pushManager = scope.registration.pushManager;
       const subscribed: unknown[] = [];
       pushManager.getSubscription = async () => null;
-      pushManager.subscribe = async (options) => {
-        subscribed.push(Array.from(new Uint8Array(options!.applicationServerKey as ArrayBuffer)).length);
+      pushManager.subscribe = async (options?: PushSubscriptionOptionsInit) => {
+        subscribed.push(new Uint8Array(options!.applicationServerKey as ArrayBuffer).length);
         return fake('https://push.example/new');
-      };
-      const scope = self as unknown as {
-        herald: { resubscribe(o: PushSubscription, n: null): Promise<unknown> };
       };
       return { stored: await scope.herald.resubscribe(fake('https://push.example/old'), null), subscribed };
     });

@@ -74,7 +74,7 @@ export async function startTestServer(): Promise<TestServer> {
       const file = state.files.get(url.pathname);
       if (!file) return response.writeHead(404).end();
       response.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store' });
-      response.end(file.body);
+      return response.end(file.body);
     }),
     close: () => new Promise((resolve) => state.server.close(() => resolve())),
   };
