@@ -24,6 +24,10 @@ export const errorCodes = {
   ERR_VAPID_MALFORMED: 'a VAPID header or JWT cannot be parsed, or its JOSE header is not `ES256` `JWT`',
   ERR_VAPID_BAD_SIGNATURE: 'a VAPID JWT signature does not verify with its public key',
   ERR_VAPID_KEY_MISMATCH: 'a VAPID public key is not the one the subscription was created with',
+  ERR_INVALID_SUBSCRIPTION: 'a push subscription is malformed: its endpoint, p256dh key or auth secret',
+  ERR_TIMEOUT: 'a request to a push service did not complete within its time limit',
+  ERR_NETWORK: 'a request to a push service failed before a complete answer arrived (refused, reset, DNS)',
+  ERR_TRANSPORT_CLOSED: 'a request was given to a transport that has been closed',
 } as const;
 
 /** A stable error code, see {@link errorCodes}. */
