@@ -193,7 +193,12 @@ describe('the portable tsconfig', () => {
       join(dir, 'tsconfig.json'),
       JSON.stringify({
         extends: join(packageDir, 'tsconfig.json'),
-        compilerOptions: { rootDir: packageDir, noEmit: true, composite: false, incremental: false },
+        compilerOptions: {
+          rootDir: packageDir,
+          noEmit: true,
+          composite: false,
+          incremental: false,
+        },
         include: ['probe.ts', join(portableDir, '*.ts')],
         exclude: [],
       }),
