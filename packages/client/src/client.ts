@@ -112,19 +112,28 @@ export function createHerald(options: HeraldOptions): HeraldClient {
     }
   };
 
-  /** Registers `subscription` with the server (replacing what was stored, if different) and stores it. */
+  /**
+   * Registers `subscription` with the server and stores it. A subscription the browser replaced
+   * names its predecessor with proof (`replaces`), so the server moves topics and user link over
+   * and retires it; if the server no longer has the predecessor (pruned after a 410, or deleted)
+   * the proof fails and the subscription is registered afresh with the stored topics.
+   */
   const register = async (subscription: PushSubscription, key: string, body: SubscribeOptions) => {
     const previous = await stored();
     const json = subscription.toJSON();
     const topics = body.topics ?? previous?.topics ?? [];
-    const { id } = await callApi<{ id: string }>(server, 'POST', '/subscriptions', {
-      subscription: json,
-      applicationServerKey: key,
-      topics,
-      ...(body.userToken ? { userToken: body.userToken } : {}),
-      ...(previous && previous.endpoint !== subscription.endpoint
-        ? { replaces: { id: previous.id, auth: previous.auth } }
-        : {}),
+    const replaces = previous && previous.endpoint !== subscription.endpoint;
+    const post = (proof: boolean) =>
+      callApi<{ id: string }>(server, 'POST', '/subscriptions', {
+        subscription: json,
+        applicationServerKey: key,
+        // Without topics the server keeps the replaced subscription's topics and user link.
+        ...(proof && !body.topics ? {} : { topics }),
+        ...(proof ? { replaces: { id: previous!.id, auth: previous!.auth } } : {}),
+      });
+    const { id } = await post(!!replaces).catch((error: HeraldClientError) => {
+      if (replaces && (error.status === 403 || error.status === 404)) return post(false);
+      throw error;
     });
     const record: StoredRegistration = {
       server,
@@ -135,8 +144,12 @@ export function createHerald(options: HeraldOptions): HeraldClient {
       topics,
     };
     await writeStored('registration', record);
+    if (body.userToken) await link(record, body.userToken);
     return record;
   };
+
+  const link = (record: StoredRegistration, token: string) =>
+    callApi(record.server, 'POST', `/subscriptions/${record.id}/link`, { auth: record.auth, token });
 
   /** Subscribes with the server's active key, replacing a subscription made with another one. */
   const ensure = async (pushManager: PushManager, body: SubscribeOptions) => {
@@ -212,9 +225,9 @@ export function createHerald(options: HeraldOptions): HeraldClient {
       const [subscription, record] = await Promise.all([current(), stored()]);
       if (record) {
         // A server that cannot be told still prunes the subscription at the next send (410).
-        await callApi(record.server, 'DELETE', `/subscriptions/${record.id}`, { auth: record.auth }).catch(
-          (error: unknown) => options.onError?.(error),
-        );
+        await callApi(record.server, 'POST', `/subscriptions/${record.id}/unsubscribe`, {
+          auth: record.auth,
+        }).catch((error: unknown) => options.onError?.(error));
       }
       await subscription?.unsubscribe();
       await writeStored('registration', undefined);
@@ -222,13 +235,15 @@ export function createHerald(options: HeraldOptions): HeraldClient {
 
     async setTopics(topics) {
       const record = await need();
-      await callApi(record.server, 'PATCH', `/subscriptions/${record.id}`, { auth: record.auth, topics });
+      await callApi(record.server, 'PUT', `/subscriptions/${record.id}/topics`, {
+        auth: record.auth,
+        topics,
+      });
       await writeStored('registration', { ...record, topics });
     },
 
     async linkUser(userToken) {
-      const record = await need();
-      await callApi(record.server, 'PATCH', `/subscriptions/${record.id}`, { auth: record.auth, userToken });
+      await link(await need(), userToken);
     },
 
     async reconcile() {

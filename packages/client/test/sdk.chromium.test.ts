@@ -97,8 +97,11 @@ beforeAll(async () => {
     if (request.method === 'POST' && request.path === '/api/v1/subscriptions') {
       return { status: 201, body: { id: `sub_${++ids}` } };
     }
-    if (request.method === 'PATCH') return { status: 200, body: { id: request.path.split('/').at(-1) } };
-    if (request.method === 'DELETE') return { status: 204 };
+    const id = request.path.split('/')[4];
+    if (request.method === 'PUT' && request.path.endsWith('/topics')) return { status: 200, body: { id } };
+    if (request.method === 'POST' && request.path.endsWith('/link'))
+      return { status: 200, body: { id, userId: 'u1' } };
+    if (request.method === 'POST' && request.path.endsWith('/unsubscribe')) return { status: 204 };
     return { status: 404, body: { error: { code: 'ERR_NOT_FOUND', message: 'no route' } } };
   };
   context = await launchChromium();
@@ -202,8 +205,8 @@ describe('subscribed life cycle', () => {
     expect(await run("herald.setTopics(['news', 'sport'])")).toEqual({});
     expect(await run("herald.linkUser('signed-token')")).toEqual({});
     expect(calls()).toEqual([
-      ['PATCH', '/api/v1/subscriptions/sub_1', { auth: 'auth-1', topics: ['news', 'sport'] }],
-      ['PATCH', '/api/v1/subscriptions/sub_1', { auth: 'auth-1', userToken: 'signed-token' }],
+      ['PUT', '/api/v1/subscriptions/sub_1/topics', { auth: 'auth-1', topics: ['news', 'sport'] }],
+      ['POST', '/api/v1/subscriptions/sub_1/link', { auth: 'auth-1', token: 'signed-token' }],
     ]);
     expect(await storedRegistration()).toMatchObject({ topics: ['news', 'sport'] });
   });
@@ -240,7 +243,7 @@ describe('subscribed life cycle', () => {
             keys: { p256dh: 'BP1', auth: 'auth-renewed' },
           },
           applicationServerKey: key1,
-          topics: ['news', 'sport'],
+          // No topics: the server carries the replaced subscription's topics and user link over.
           replaces: { id: 'sub_1', auth: 'auth-1' },
         },
       ],
@@ -289,6 +292,47 @@ describe('subscribed life cycle', () => {
     });
   });
 
+  test('a replaced subscription the server no longer has (pruned after a 410) is registered afresh', async () => {
+    const api = server.api;
+    server.api = (request) =>
+      (request.body as { replaces?: unknown } | undefined)?.replaces
+        ? {
+            status: 404,
+            body: { error: { code: 'ERR_NOT_FOUND', message: 'no subscription with id "sub_4"' } },
+          }
+        : api(request);
+    try {
+      await page.evaluate(() => {
+        const record = JSON.parse(localStorage.getItem('fake-push')!);
+        localStorage.setItem(
+          'fake-push',
+          JSON.stringify({ ...record, endpoint: `${record.endpoint}-b`, auth: 'auth-b' }),
+        );
+      });
+      await page.close();
+      server.requests.length = 0;
+      await open();
+      expect(calls().map(([, , body]) => body)).toEqual([
+        expect.objectContaining({ replaces: { id: 'sub_4', auth: 'auth-3' } }),
+        expect.objectContaining({ topics: ['news'] }),
+      ]);
+      expect(await storedRegistration()).toMatchObject({ id: 'sub_5', auth: 'auth-b', topics: ['news'] });
+    } finally {
+      server.api = api;
+    }
+  });
+
+  test('subscribe with a user token links the subscription after registering it', async () => {
+    server.requests.length = 0;
+    expect(await run("herald.subscribe({ userToken: 'signed' }).then((s) => s.endpoint)")).toEqual({
+      ok: 'https://fcm.googleapis.com/fcm/send/fake-3-b',
+    });
+    expect(calls()).toEqual([
+      ['POST', '/api/v1/subscriptions', expect.objectContaining({ topics: ['news'] })],
+      ['POST', '/api/v1/subscriptions/sub_6/link', { auth: 'auth-b', token: 'signed' }],
+    ]);
+  });
+
   test('a refusal from the server is ERR_SERVER_REFUSED with its status and code', async () => {
     const api = server.api;
     server.api = () => ({
@@ -301,7 +345,7 @@ describe('subscribed life cycle', () => {
         status: 400,
         serverCode: 'ERR_INVALID_TOPIC',
         message:
-          'PATCH /subscriptions/sub_4: expected a 2xx answer, the Herald server answered 400 ERR_INVALID_TOPIC: topic too long',
+          'PUT /subscriptions/sub_6/topics: expected a 2xx answer, the Herald server answered 400 ERR_INVALID_TOPIC: topic too long',
       });
     } finally {
       server.api = api;
@@ -311,7 +355,7 @@ describe('subscribed life cycle', () => {
   test('unsubscribe tells the server with proof, then the state is unsubscribed', async () => {
     server.requests.length = 0;
     expect(await run('herald.unsubscribe()')).toEqual({});
-    expect(calls()).toEqual([['DELETE', '/api/v1/subscriptions/sub_4', { auth: 'auth-3' }]]);
+    expect(calls()).toEqual([['POST', '/api/v1/subscriptions/sub_6/unsubscribe', { auth: 'auth-b' }]]);
     expect(await state()).toEqual({ ok: 'unsubscribed' });
     expect((await run("herald.setTopics(['news'])")).error?.code).toBe('ERR_NOT_SUBSCRIBED');
     await page.close();

@@ -10,14 +10,16 @@ import { readStored, type StoredRegistration, writeStored } from './store.js';
 
 declare const self: ServiceWorkerGlobalScope;
 
-async function post(url: string, body: unknown): Promise<{ id: string }> {
+async function post(url: string, body: unknown): Promise<Response> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  if (!response.ok) throw new Error(`Herald server answered ${response.status} to ${url}`);
-  return response.json();
+  if (!response.ok && response.status !== 403 && response.status !== 404) {
+    throw new Error(`Herald server answered ${response.status} to ${url}`);
+  }
+  return response;
 }
 
 /**
@@ -54,12 +56,20 @@ export async function resubscribe(
   }
   const json = subscription.toJSON();
   const topics = stored?.topics ?? [];
-  const { id } = await post(`${base}/api/v1/subscriptions`, {
-    subscription: json,
-    applicationServerKey,
-    topics,
-    ...(stored ? { replaces: { id: stored.id, auth: stored.auth } } : {}),
-  });
+  const url = `${base}/api/v1/subscriptions`;
+  const fresh = { subscription: json, applicationServerKey, topics };
+  // Without topics the server keeps the replaced subscription's topics and user link. If it no
+  // longer has the old one (pruned after a 410), the proof fails (403/404): register afresh.
+  let response = stored
+    ? await post(url, {
+        subscription: json,
+        applicationServerKey,
+        replaces: { id: stored.id, auth: stored.auth },
+      })
+    : await post(url, fresh);
+  if (!response.ok) response = await post(url, fresh);
+  if (!response.ok) throw new Error(`Herald server answered ${response.status} to ${url}`);
+  const { id } = (await response.json()) as { id: string };
   const registration: StoredRegistration = {
     server: base,
     id,

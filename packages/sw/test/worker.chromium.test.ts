@@ -304,9 +304,8 @@ describe('click (handler called with a real shown notification; see the file com
 });
 
 describe('pushsubscriptionchange', () => {
-  test('re-subscribes with the old key and registers the new subscription in place of the old', async () => {
-    server.api = () => ({ status: 201, body: { id: 'sub_2' } });
-    const result = await worker.evaluate(async () => {
+  const resubscribe = () =>
+    worker.evaluate(async () => {
       const key = Uint8Array.from({ length: 65 }, (_, i) => i + 1);
       const fake = (endpoint: string) =>
         ({
@@ -325,22 +324,23 @@ describe('pushsubscriptionchange', () => {
       };
       return { stored: await scope.herald.resubscribe(fake('https://push.example/old'), null), subscribed };
     });
+
+  test('re-subscribes with the old key and registers the new subscription in place of the old', async () => {
+    server.api = () => ({ status: 201, body: { id: 'sub_2' } });
+    const result = await resubscribe();
     const key = Buffer.from(Array.from({ length: 65 }, (_, i) => i + 1)).toString('base64url');
     expect(result.subscribed).toEqual([65]);
+    const subscription = {
+      endpoint: 'https://push.example/new',
+      expirationTime: null,
+      keys: { p256dh: 'BNew', auth: 'new-auth' },
+    };
     expect(server.requests.map((r: RecordedRequest) => [r.method, r.path, r.body])).toEqual([
       [
         'POST',
         '/api/v1/subscriptions',
-        {
-          subscription: {
-            endpoint: 'https://push.example/new',
-            expirationTime: null,
-            keys: { p256dh: 'BNew', auth: 'new-auth' },
-          },
-          applicationServerKey: key,
-          topics: ['news'],
-          replaces: { id: 'sub_1', auth: 'old-auth' },
-        },
+        // No topics: the server carries over the old subscription's topics and user link.
+        { subscription, applicationServerKey: key, replaces: { id: 'sub_1', auth: 'old-auth' } },
       ],
     ]);
     expect(result.stored).toEqual({
@@ -351,5 +351,22 @@ describe('pushsubscriptionchange', () => {
       applicationServerKey: key,
       topics: ['news'],
     });
+  });
+
+  test('when the server no longer has the old subscription, the new one is registered afresh', async () => {
+    // The previous test stored sub_2; the server answers that it does not know it.
+    server.api = (request) =>
+      request.body && (request.body as { replaces?: unknown }).replaces
+        ? {
+            status: 404,
+            body: { error: { code: 'ERR_NOT_FOUND', message: 'no subscription with id "sub_2"' } },
+          }
+        : { status: 201, body: { id: 'sub_3' } };
+    const result = await resubscribe();
+    expect(server.requests.map((r) => r.body as { replaces?: unknown; topics?: unknown })).toEqual([
+      expect.objectContaining({ replaces: { id: 'sub_2', auth: 'new-auth' } }),
+      expect.objectContaining({ topics: ['news'] }),
+    ]);
+    expect(result.stored).toMatchObject({ id: 'sub_3', topics: ['news'] });
   });
 });
