@@ -10,6 +10,9 @@ export const errorCodes = {
   ERR_INVALID_KEY: 'a key has the wrong length, encoding or is not a point on P-256',
   ERR_INVALID_ARGUMENT: 'an argument has the wrong type or is out of range',
   ERR_DECRYPT_FAILED: 'a message could not be decrypted (wrong key, corrupted data or bad padding)',
+  ERR_PAYLOAD_TOO_LARGE: 'a payload would encrypt to a body larger than push services accept (4096 bytes)',
+  ERR_INVALID_ENCRYPTION_HEADERS:
+    'the Encryption or Crypto-Key header of an aesgcm message is missing or malformed',
 } as const;
 
 /** A stable error code, see {@link errorCodes}. */

@@ -1,0 +1,194 @@
+// `npm run bench:webpush`: @herald/webpush against web-push, in one run, on the same generated
+// subscriptions. Every contender runs in its own child process, one after the other, so the
+// CPU time and peak RSS it reports are its own; sends go to a sink in yet another process.
+// The machine is shared and noisy: compare the ratios printed at the end, not absolute rates
+// across runs. Options: --n=20000 --warmup=1000 --concurrency=10,50,200 --parts=encrypt,build,send
+// --json=<file> (also write the results as JSON).
+import { execFileSync, fork, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createCertificate } from './certificate.mjs';
+import { contenders, goals } from './contenders.mjs';
+import { generateFixtures } from './fixtures.mjs';
+
+const options = Object.fromEntries(
+  process.argv.slice(2).map((arg) => {
+    const [key, value] = arg.replace(/^--/, '').split('=');
+    return [key, value ?? 'true'];
+  }),
+);
+const n = Number(options.n ?? 20_000);
+const warmup = Number(options.warmup ?? 1_000);
+const concurrencies = (options.concurrency ?? '10,50,200').split(',').map(Number);
+const parts = (options.parts ?? 'encrypt,build,send').split(',');
+
+const integer = (value) => Math.round(value).toLocaleString('en-US');
+const rate = (r) => (r.n / r.wallMs) * 1000;
+
+const benchDir = fileURLToPath(new URL('.', import.meta.url));
+const packageDir = join(benchDir, '..');
+const rootDir = join(packageDir, '../..');
+
+// The contenders load the built package: bring dist/ up to date first (a no-op when it is).
+execFileSync(join(rootDir, 'node_modules/.bin/tsc'), ['-b', join(packageDir, 'tsconfig.node.json')], {
+  stdio: 'inherit',
+});
+
+const workDir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
+let sink;
+try {
+  const started = Date.now();
+  const fixturesPath = join(workDir, 'fixtures.json');
+  writeFileSync(fixturesPath, JSON.stringify(generateFixtures(n)));
+  const certificate = createCertificate(workDir);
+  sink = await startSink({ fixturesPath, keyPath: certificate.keyPath, certPath: certificate.certPath });
+  const shared = {
+    n,
+    warmup,
+    fixturesPath,
+    cert: certificate.cert,
+    sinkOrigin: `https://127.0.0.1:${sink.port}`,
+  };
+
+  printHeader(n, warmup);
+  const results = [];
+  for (const contender of contenders(concurrencies).filter((c) => parts.includes(c.part))) {
+    process.stderr.write(`  running ${contender.name} ...\n`);
+    const result = await runContender(contender, { ...shared, ...contender.config }, workDir);
+    if (contender.part === 'send') {
+      const stats = await sink.stats();
+      checkSink(contender, stats, warmup + n);
+      result.connections = stats.connections;
+      result.decrypted = stats.decrypted;
+    }
+    if (result.failures > 0) throw new Error(`${contender.name}: ${result.failures} operations failed`);
+    results.push({ ...contender, ...result });
+  }
+  printResults(results);
+  printRatios(results);
+  printTls(results);
+  console.log(`\nFinished in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+  if (options.json) writeFileSync(options.json, `${JSON.stringify({ n, warmup, results }, null, 2)}\n`);
+} finally {
+  sink?.child.kill();
+  rmSync(workDir, { recursive: true, force: true });
+}
+
+function startSink(config) {
+  const configPath = join(workDir, 'sink.json');
+  writeFileSync(configPath, JSON.stringify(config));
+  const child = fork(join(benchDir, 'sink.mjs'), [configPath], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const waiters = [];
+  child.on('message', (message) => waiters.shift()?.(message));
+  const next = () => new Promise((resolve) => waiters.push(resolve));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the sink exited with ${code}`)));
+    next().then(({ port }) => {
+      resolve({
+        child,
+        port,
+        stats: () => {
+          const reply = next();
+          child.send({ type: 'stats' });
+          return reply.then((message) => message.stats);
+        },
+      });
+    });
+  });
+}
+
+function checkSink(contender, stats, expected) {
+  if (stats.malformed > 0 || stats.received !== expected || stats.decrypted !== stats.sampled) {
+    throw new Error(
+      `${contender.name}: the sink received ${stats.received} of ${expected} requests, ` +
+        `${stats.malformed} malformed, ${stats.decrypted}/${stats.sampled} samples decrypted` +
+        (stats.firstProblem ? `; first problem: ${stats.firstProblem}` : ''),
+    );
+  }
+}
+
+function runContender(contender, config, dir) {
+  const configPath = join(dir, `${contender.id}.json`);
+  writeFileSync(configPath, JSON.stringify(config));
+  const child = spawn(process.execPath, [join(benchDir, 'contenders', contender.script), configPath], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`${contender.name} exited with ${code}`));
+      resolve(JSON.parse(stdout.trim().split('\n').at(-1)));
+    });
+  });
+}
+
+function printHeader() {
+  const cpu = cpus();
+  console.log(`@herald/webpush vs web-push: ${integer(n)} messages per contender (after ${integer(warmup)} warm-up),
+aes128gcm, VAPID, the same ${integer(n)} generated P-256 subscriptions for everyone.
+Node ${process.version}, OpenSSL ${process.versions.openssl}, ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'},
+load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} at start.`);
+}
+
+function printResults(results) {
+  const titles = {
+    encrypt: 'Encryption alone (RFC 8291 aes128gcm)',
+    build: 'Request building (encryption, VAPID, headers)',
+    send: 'Sending to the local HTTPS sink',
+  };
+  for (const part of Object.keys(titles)) {
+    const rows = results.filter((r) => r.part === part);
+    if (rows.length === 0) continue;
+    console.log(`\n${titles[part]}`);
+    const conns = part === 'send' ? ` ${'TLS conns'.padStart(9)}` : '';
+    console.log(
+      `  ${'contender'.padEnd(44)} ${'msgs/s'.padStart(8)} ${'CPU µs/msg'.padStart(11)} ${'peak RSS'.padStart(9)}${conns}`,
+    );
+    for (const r of rows) {
+      const connections = part === 'send' ? ` ${integer(r.connections).padStart(9)}` : '';
+      console.log(
+        `  ${r.name.padEnd(44)} ${integer(rate(r)).padStart(8)} ${integer(r.cpuUs / r.n).padStart(11)} ` +
+          `${`${integer(r.maxRssKb / 1024)} MB`.padStart(9)}${connections}`,
+      );
+    }
+  }
+}
+
+function printTls(results) {
+  const ways = [...new Set(results.filter((r) => r.tls).map((r) => r.tls))];
+  if (ways.length === 0) return;
+  console.log(`\nTLS: the sink's certificate is a self-signed P-256 one made for this run with the openssl CLI.
+Every sender trusts it as its only CA; no certificate check is disabled (NODE_TLS_REJECT_UNAUTHORIZED
+is not used):`);
+  for (const way of ways) console.log(`  - ${way}`);
+}
+
+function printRatios(results) {
+  console.log('\nRatios (same run)');
+  for (const goal of goals) {
+    const ours = results.find((r) => r.id === goal.ours);
+    const theirs = results.filter((r) => goal.theirs.includes(r.id)).sort((a, b) => rate(b) - rate(a))[0];
+    if (!ours || !theirs) continue;
+    const ratio = rate(ours) / rate(theirs);
+    const verdict = goal.atLeast
+      ? ratio >= goal.atLeast
+        ? `goal >= ${goal.atLeast}x: met`
+        : `goal >= ${goal.atLeast}x: MISSED`
+      : '';
+    const cpu = theirs.cpuUs / theirs.n / (ours.cpuUs / ours.n);
+    console.log(
+      `  ${goal.label.padEnd(58)} ${`${ratio.toFixed(2)}x`.padStart(6)} msgs/s, ${cpu.toFixed(2)}x less CPU/msg  ${verdict}`,
+    );
+    console.log(`    (${ours.name} vs ${theirs.name})`);
+  }
+}
