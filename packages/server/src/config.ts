@@ -112,7 +112,11 @@ export function loadConfig(
   }
   const rateLimit = Number(read('rateLimit') ?? '60');
   if (!Number.isInteger(rateLimit) || rateLimit < 0) {
-    throw invalid('HERALD_RATE_LIMIT', 'a whole number of requests per minute (0 turns the limit off)', String(read('rateLimit')));
+    throw invalid(
+      'HERALD_RATE_LIMIT',
+      'a whole number of requests per minute (0 turns the limit off)',
+      String(read('rateLimit')),
+    );
   }
   const trustProxyText = (read('trustProxy') ?? 'false').toLowerCase();
   if (!['true', 'false', '1', '0', 'yes', 'no'].includes(trustProxyText)) {
@@ -125,12 +129,17 @@ export function loadConfig(
   const vapidSubject = read('vapidSubject');
   if (vapidSubject !== undefined) {
     const problem = vapidSubjectProblem(vapidSubject);
-    if (problem) throw invalid('HERALD_VAPID_SUBJECT', `a mailto: address or https: URL (${problem})`, vapidSubject);
+    if (problem)
+      throw invalid('HERALD_VAPID_SUBJECT', `a mailto: address or https: URL (${problem})`, vapidSubject);
   }
   const corsOrigins = list(read('corsOrigins'));
   for (const origin of corsOrigins) {
     if (origin !== '*' && !/^https?:\/\/[^/]+$/.test(origin)) {
-      throw invalid('HERALD_CORS_ORIGINS', 'a comma-separated list of origins like https://example.com, or *', origin);
+      throw invalid(
+        'HERALD_CORS_ORIGINS',
+        'a comma-separated list of origins like https://example.com, or *',
+        origin,
+      );
     }
   }
   const allowPushHosts = list(read('allowPushHosts'));

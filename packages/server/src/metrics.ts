@@ -6,10 +6,11 @@
 
 type Labels = Record<string, string>;
 
-const escape = (value: string) => value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+const escapeLabel = (value: string) =>
+  value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 const labelText = (labels: Labels) => {
   const entries = Object.entries(labels);
-  return entries.length === 0 ? '' : `{${entries.map(([k, v]) => `${k}="${escape(v)}"`).join(',')}}`;
+  return entries.length === 0 ? '' : `{${entries.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}`;
 };
 
 class Counter {
@@ -28,7 +29,8 @@ class Counter {
 
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const { labels, value } of this.#values.values()) lines.push(`${this.name}${labelText(labels)} ${value}`);
+    for (const { labels, value } of this.#values.values())
+      lines.push(`${this.name}${labelText(labels)} ${value}`);
     return lines.join('\n');
   }
 }
@@ -81,7 +83,11 @@ const seconds = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
  */
 export class Metrics {
   readonly requests = new Counter('herald_http_requests_total', 'HTTP requests by route and status.');
-  readonly requestSeconds = new Histogram('herald_http_request_duration_seconds', 'HTTP request latency.', seconds);
+  readonly requestSeconds = new Histogram(
+    'herald_http_request_duration_seconds',
+    'HTTP request latency.',
+    seconds,
+  );
   readonly sends = new Counter('herald_push_sends_total', 'Pushes sent to push services, by result.');
   readonly sendSeconds = new Histogram(
     'herald_push_send_duration_seconds',

@@ -38,11 +38,16 @@ export class VapidKeyRing {
    * new), else a freshly generated one unless the database holds one already (first start;
    * concurrent starts agree on one key). Returns the active key and whether this call made it.
    */
-  async bootstrap(configured?: { publicKey: string; privateKey: string }): Promise<{ key: VapidKeyRecord; generated: boolean }> {
+  async bootstrap(configured?: {
+    publicKey: string;
+    privateKey: string;
+  }): Promise<{ key: VapidKeyRecord; generated: boolean }> {
     if (configured) {
       const held = await this.#storage.getVapidKeyByPublicKey(configured.publicKey);
       const key =
-        held?.active && held.privateKey === configured.privateKey ? held : await this.#storage.addVapidKey(configured, true);
+        held?.active && held.privateKey === configured.privateKey
+          ? held
+          : await this.#storage.addVapidKey(configured, true);
       this.#active = { key: this.#remember(key), until: Date.now() + activeTtlMs };
       return { key, generated: false };
     }
@@ -61,7 +66,8 @@ export class VapidKeyRing {
   async active(): Promise<VapidKeyRecord> {
     if (this.#active && this.#active.until > Date.now()) return this.#active.key;
     const key = await this.#storage.getActiveVapidKey();
-    if (!key) throw new ServerError('ERR_STORAGE', 'no active VAPID key; the server must bootstrap one at start');
+    if (!key)
+      throw new ServerError('ERR_STORAGE', 'no active VAPID key; the server must bootstrap one at start');
     this.#active = { key: this.#remember(key), until: Date.now() + activeTtlMs };
     return key;
   }

@@ -97,21 +97,25 @@ describe.each(storageFixtures)('storage on $dialect', ({ create }) => {
       input(1, { topics: ['news', 'sport', 'news'], userId: 'u1' }),
     );
     expect(first.created).toBe(true);
-    expect(first.subscription).toMatchObject({ topics: ['news', 'sport'], userId: 'u1', revision: 1 });
+    expect(await storage.getSubscription(first.id)).toMatchObject({
+      topics: ['news', 'sport'],
+      userId: 'u1',
+      revision: 1,
+    });
 
     const again = await storage.upsertSubscription(input(1, { p256dh: 'new-key' }));
-    expect(again.created).toBe(false);
-    expect(again.subscription).toMatchObject({
-      id: first.subscription.id,
+    expect(again).toEqual({ id: first.id, created: false });
+    expect(await storage.getSubscription(first.id)).toMatchObject({
       p256dh: 'new-key',
       topics: ['news', 'sport'],
       userId: 'u1',
       revision: 2,
     });
 
-    const third = await storage.upsertSubscription(input(1, { topics: ['sport', 'tech'], userId: null }));
-    expect(third.subscription).toMatchObject({ topics: ['sport', 'tech'], userId: null, revision: 3 });
-    expect(await storage.getSubscriptionByEndpoint(input(1).endpoint)).toEqual(third.subscription);
+    await storage.upsertSubscription(input(1, { topics: ['sport', 'tech'], userId: null }));
+    const third = await storage.getSubscription(first.id);
+    expect(third).toMatchObject({ topics: ['sport', 'tech'], userId: null, revision: 3 });
+    expect(await storage.getSubscriptionByEndpoint(input(1).endpoint)).toEqual(third);
     expect(await storage.countSubscriptions()).toBe(1);
   });
 
@@ -136,7 +140,7 @@ describe.each(storageFixtures)('storage on $dialect', ({ create }) => {
   });
 
   test('subscriptions: topics, user link and delete by id; unknown ids give undefined/false', async () => {
-    const { subscription } = await storage.upsertSubscription(input(1, { topics: ['a'] }));
+    const subscription = { id: (await storage.upsertSubscription(input(1, { topics: ['a'] }))).id };
     expect((await storage.setSubscriptionTopics(subscription.id, ['b', 'c']))!.topics).toEqual(['b', 'c']);
     expect((await storage.setSubscriptionUser(subscription.id, 'user-7'))!.userId).toBe('user-7');
     expect(await storage.setSubscriptionTopics('sub_missing', ['x'])).toBeUndefined();
@@ -145,6 +149,23 @@ describe.each(storageFixtures)('storage on $dialect', ({ create }) => {
     expect(await storage.deleteSubscription(subscription.id)).toBe(true);
     expect(await storage.deleteSubscription(subscription.id)).toBe(false);
     expect(await storage.listSubscriptions({ limit: 10, topic: 'b' })).toEqual([]);
+  });
+
+  test('subscriptions: concurrent upserts (one group commit on SQLite) each get their own answer', async () => {
+    const results = await Promise.all(
+      [input(1), input(2), input(1, { auth: 'x' }), input(3)].map((i) => storage.upsertSubscription(i)),
+    );
+    expect(results.map((r) => r.created)).toEqual([true, true, false, true]);
+    expect(results[2]!.id).toBe(results[0]!.id);
+    expect((await storage.getSubscription(results[0]!.id))!.auth).toBe('x');
+    // A row that breaks a constraint fails alone; its neighbours are written.
+    const mixed = await Promise.allSettled([
+      storage.upsertSubscription(input(4)),
+      storage.upsertSubscription(input(5, { vapidKeyId: 'vk_missing' })),
+      storage.upsertSubscription(input(6)),
+    ]);
+    expect(mixed.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await storage.countSubscriptions()).toBe(5);
   });
 
   test('subscriptions: a batch upsert counts created and updated', async () => {
@@ -209,10 +230,10 @@ describe.each(storageFixtures)('storage on $dialect', ({ create }) => {
   test('queue: target batches walk each kind of target in id order', async () => {
     const ids: string[] = [];
     for (let n = 0; n < 6; n++) {
-      const { subscription } = await storage.upsertSubscription(
+      const { id } = await storage.upsertSubscription(
         input(n, { topics: n % 2 ? ['odd', 'x'] : ['even'], userId: `u${n % 3}` }),
       );
-      ids.push(subscription.id);
+      ids.push(id);
     }
     const walk = async (target: Parameters<Storage['targetBatch']>[0]) => {
       const seen: string[] = [];
@@ -234,7 +255,8 @@ describe.each(storageFixtures)('storage on $dialect', ({ create }) => {
 
   test('queue: outcomes update counters, prune gone subscriptions at their revision, keep retry rows', async () => {
     const subs = [];
-    for (let n = 0; n < 5; n++) subs.push((await storage.upsertSubscription(input(n))).subscription);
+    for (let n = 0; n < 5; n++)
+      subs.push((await storage.getSubscription((await storage.upsertSubscription(input(n))).id))!);
     // Subscription 3 is re-registered after the worker read it: its prune must not delete it.
     await storage.upsertSubscription(input(3));
     const { message: m } = await storage.createMessage(message());

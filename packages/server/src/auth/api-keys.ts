@@ -29,8 +29,11 @@ function sameHash(a: string, b: string): boolean {
  * const { key, record } = await createApiKey(storage, 'deploy script');
  * ```
  */
-export async function createApiKey(storage: Storage, name: string): Promise<{ key: string; record: ApiKeyRecord }> {
-  const id = newId('key');
+export async function createApiKey(
+  storage: Storage,
+  name: string,
+  id: string = newId('key'),
+): Promise<{ key: string; record: ApiKeyRecord }> {
   const key = `hk_${id}_${encodeBase64Url(randomBytes(32))}`;
   const record = await storage.createApiKey({ id, name, hash: hashApiKey(key) });
   return { key, record };

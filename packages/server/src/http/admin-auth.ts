@@ -17,9 +17,13 @@ export async function requireApiKey(context: AppContext, request: FastifyRequest
   const match = header === undefined ? null : /^Bearer ([\x21-\x7e]{1,200})$/i.exec(header);
   const who = match ? await verifyApiKey(context.storage, match[1]!, context.config.apiKey) : undefined;
   if (who === undefined) {
-    throw new ServerError('ERR_UNAUTHORIZED', 'admin routes need the header Authorization: Bearer <api key>', {
-      headers: { 'www-authenticate': 'Bearer' },
-    });
+    throw new ServerError(
+      'ERR_UNAUTHORIZED',
+      'admin routes need the header Authorization: Bearer <api key>',
+      {
+        headers: { 'www-authenticate': 'Bearer' },
+      },
+    );
   }
   if (who !== 'env') await context.storage.touchApiKey(who, Date.now());
 }

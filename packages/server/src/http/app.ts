@@ -42,6 +42,8 @@ export async function buildApp(context: AppContext, options: AppOptions = {}): P
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
   });
 
+  // The API speaks JSON only; a text/plain body is answered 415 instead of failing validation.
+  app.removeContentTypeParser('text/plain');
   app.addSchema(errorSchema);
   app.setErrorHandler((error, request, reply) => {
     const mapped = toServerError(error);

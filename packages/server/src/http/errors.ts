@@ -35,7 +35,12 @@ export function toServerError(error: unknown): ServerError {
   }
   // Fastify's body parsers answer malformed JSON, empty bodies and bad content lengths with a
   // 4xx FastifyError; those are the client's mistakes, reported as invalid requests.
-  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500 && typeof e.code === 'string') {
+  if (
+    typeof e.statusCode === 'number' &&
+    e.statusCode >= 400 &&
+    e.statusCode < 500 &&
+    typeof e.code === 'string'
+  ) {
     if (e.statusCode === 413) return new ServerError('ERR_BODY_TOO_LARGE', message, { cause: error });
     if (e.statusCode === 415) return new ServerError('ERR_UNSUPPORTED_MEDIA_TYPE', message, { cause: error });
     return new ServerError('ERR_INVALID_REQUEST', message, { cause: error });

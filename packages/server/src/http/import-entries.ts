@@ -13,7 +13,8 @@ const blank = (char: string) => char === ' ' || char === '\n' || char === '\r' |
 
 async function* decode(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
   const decoder = new TextDecoder();
-  for await (const chunk of chunks) yield typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+  for await (const chunk of chunks)
+    yield typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
   const rest = decoder.decode();
   if (rest) yield rest;
 }
@@ -127,7 +128,11 @@ async function* jsonArray(texts: AsyncIterable<string>): AsyncGenerator<ImportEn
     }
     if (!closed) flush(text.length);
   }
-  if (!closed) yield { line, text: '', problem: 'the array is not closed with ]' };
+  if (!closed) {
+    const entry = buffer.take();
+    if (entry) yield entry;
+    yield { line, text: '', problem: 'the array is not closed with ]' };
+  }
 }
 
 /**

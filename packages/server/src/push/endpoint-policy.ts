@@ -79,7 +79,9 @@ export class EndpointPolicy {
     try {
       url = new URL(endpoint);
     } catch (cause) {
-      throw new ServerError('ERR_INVALID_SUBSCRIPTION', 'subscription.endpoint must be an absolute URL', { cause });
+      throw new ServerError('ERR_INVALID_SUBSCRIPTION', 'subscription.endpoint must be an absolute URL', {
+        cause,
+      });
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       throw new ServerError(
@@ -96,7 +98,11 @@ export class EndpointPolicy {
       (pattern) => hostMatches(pattern, hostname) && (pattern.port === '*' || (pattern.port ?? '') === port),
     );
     if (extra) return { url, origin: url.origin, apple: false };
-    if (url.protocol === 'https:' && port === '' && this.#known.some((pattern) => hostMatches(pattern, hostname))) {
+    if (
+      url.protocol === 'https:' &&
+      port === '' &&
+      this.#known.some((pattern) => hostMatches(pattern, hostname))
+    ) {
       return { url, origin: url.origin, apple: hostname.endsWith('.push.apple.com') };
     }
     throw new ServerError(

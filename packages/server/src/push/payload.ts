@@ -46,7 +46,9 @@ function absolute(url: string, base: string, field: string): string {
   try {
     return new URL(url, base).href;
   } catch (cause) {
-    throw new ServerError('ERR_INVALID_REQUEST', `${field} must be a URL, got ${JSON.stringify(url)}`, { cause });
+    throw new ServerError('ERR_INVALID_REQUEST', `${field} must be a URL, got ${JSON.stringify(url)}`, {
+      cause,
+    });
   }
 }
 
@@ -66,7 +68,16 @@ function absolute(url: string, base: string, field: string): string {
 export function buildPayload(notification: NotificationInput, siteUrl: string): string {
   const navigate = absolute(notification.url ?? siteUrl, siteUrl, 'notification.url');
   const shown: Record<string, unknown> = { title: notification.title, navigate };
-  for (const field of ['body', 'lang', 'dir', 'tag', 'renotify', 'requireInteraction', 'silent', 'data'] as const) {
+  for (const field of [
+    'body',
+    'lang',
+    'dir',
+    'tag',
+    'renotify',
+    'requireInteraction',
+    'silent',
+    'data',
+  ] as const) {
     if (notification[field] !== undefined) shown[field] = notification[field];
   }
   for (const field of ['icon', 'image', 'badge'] as const) {
@@ -78,7 +89,9 @@ export function buildPayload(notification: NotificationInput, siteUrl: string): 
       action: action.action,
       title: action.title,
       navigate: absolute(action.url ?? navigate, siteUrl, `notification.actions[${index}].url`),
-      ...(action.icon === undefined ? {} : { icon: absolute(action.icon, siteUrl, `notification.actions[${index}].icon`) }),
+      ...(action.icon === undefined
+        ? {}
+        : { icon: absolute(action.icon, siteUrl, `notification.actions[${index}].icon`) }),
     }));
   }
   const payload = JSON.stringify({ web_push: 8030, notification: shown, mutable: true });

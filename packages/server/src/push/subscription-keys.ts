@@ -1,5 +1,6 @@
-import { decodeBase64Url, defaultBackend } from '@herald/webpush';
+import { decodeBase64Url } from '@herald/webpush';
 import { ServerError } from '../errors.js';
+import { isP256Point } from './p256.js';
 
 /**
  * Checks a subscription's keys as `PushSubscription.toJSON()` gives them: `p256dh` a base64url
@@ -17,14 +18,16 @@ export async function checkSubscriptionKeys(keys: { p256dh: string; auth: string
   try {
     p256dh = decodeBase64Url(keys.p256dh);
   } catch (cause) {
-    throw new ServerError('ERR_INVALID_SUBSCRIPTION', 'subscription.keys.p256dh must be base64url', { cause });
+    throw new ServerError('ERR_INVALID_SUBSCRIPTION', 'subscription.keys.p256dh must be base64url', {
+      cause,
+    });
   }
   try {
     auth = decodeBase64Url(keys.auth);
   } catch (cause) {
     throw new ServerError('ERR_INVALID_SUBSCRIPTION', 'subscription.keys.auth must be base64url', { cause });
   }
-  if (p256dh.length !== 65 || !(await defaultBackend.isValidPublicKey(p256dh))) {
+  if (p256dh.length !== 65 || !isP256Point(p256dh)) {
     throw new ServerError(
       'ERR_INVALID_SUBSCRIPTION',
       `subscription.keys.p256dh must be a 65-byte uncompressed P-256 point, got ${p256dh.length} bytes` +
@@ -54,7 +57,7 @@ export async function checkVapidPublicKey(publicKey: string, field: string): Pro
   } catch (cause) {
     throw new ServerError('ERR_INVALID_REQUEST', `${field} must be base64url`, { cause });
   }
-  if (bytes.length !== 65 || !(await defaultBackend.isValidPublicKey(bytes))) {
+  if (bytes.length !== 65 || !isP256Point(bytes)) {
     throw new ServerError(
       'ERR_INVALID_REQUEST',
       `${field} must be a 65-byte uncompressed P-256 point, got ${bytes.length} bytes`,

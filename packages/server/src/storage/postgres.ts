@@ -323,7 +323,7 @@ export class PostgresStorage implements Storage {
         push_service_origin = excluded.push_service_origin,
         user_id = CASE WHEN $10::boolean THEN excluded.user_id ELSE subscriptions.user_id END,
         revision = subscriptions.revision + 1, updated_at = excluded.updated_at
-      RETURNING *
+      RETURNING id, revision
     ), d AS (
       DELETE FROM subscription_topics t USING s
       WHERE $11::text[] IS NOT NULL AND t.subscription_id = s.id AND NOT (t.topic = ANY($11::text[]))
@@ -332,7 +332,7 @@ export class PostgresStorage implements Storage {
       SELECT DISTINCT topic, s.id FROM s, unnest($11::text[]) AS topic
       ON CONFLICT DO NOTHING
     )
-    SELECT * FROM s`;
+    SELECT id, revision FROM s`;
 
   #upsertParams(input: SubscriptionInput, now: number): unknown[] {
     return [
@@ -350,20 +350,9 @@ export class PostgresStorage implements Storage {
     ];
   }
 
-  async upsertSubscription(
-    input: SubscriptionInput,
-  ): Promise<{ subscription: SubscriptionRecord; created: boolean }> {
+  async upsertSubscription(input: SubscriptionInput): Promise<{ id: string; created: boolean }> {
     const row = (await this.#row(this.#upsertSql, this.#upsertParams(input, Date.now())))!;
-    const existingTopics =
-      input.topics !== undefined
-        ? input.topics
-        : (
-            await this.#rows('SELECT topic FROM subscription_topics WHERE subscription_id = $1', [row.id])
-          ).map((r) => String(r.topic));
-    return {
-      subscription: toSubscription(row, [...new Set(existingTopics)]),
-      created: Number(row.revision) === 1,
-    };
+    return { id: String(row.id), created: Number(row.revision) === 1 };
   }
 
   async upsertSubscriptions(inputs: SubscriptionInput[]): Promise<{ created: number; updated: number }> {

@@ -203,7 +203,7 @@ export interface FanoutBatch {
  * @example
  * ```ts
  * const storage = await openStorage({ dataDir: './data' });
- * const { subscription, created } = await storage.upsertSubscription(input);
+ * const { id, created } = await storage.upsertSubscription(input);
  * await storage.close();
  * ```
  */
@@ -239,10 +239,11 @@ export interface Storage {
   revokeApiKey(id: string): Promise<boolean>;
   touchApiKey(id: string, at: number): Promise<void>;
 
-  /** Creates or updates (by endpoint) a subscription; the id stays the same on update. */
-  upsertSubscription(
-    input: SubscriptionInput,
-  ): Promise<{ subscription: SubscriptionRecord; created: boolean }>;
+  /**
+   * Creates or updates (by endpoint) a subscription; the id stays the same on update. Answers
+   * only the id: this is the hot path of registrations, and callers that want the record read it.
+   */
+  upsertSubscription(input: SubscriptionInput): Promise<{ id: string; created: boolean }>;
   /** Upserts many in one transaction; returns how many were created and updated. */
   upsertSubscriptions(inputs: SubscriptionInput[]): Promise<{ created: number; updated: number }>;
   getSubscription(id: string): Promise<SubscriptionRecord | undefined>;

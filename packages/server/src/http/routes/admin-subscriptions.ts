@@ -62,18 +62,31 @@ export async function adminSubscriptionRoutes(app: FastifyInstance, context: App
   app.get<{ Params: { id: string } }>(
     '/subscriptions/:id',
     {
-      schema: { tags, summary: 'Get a subscription', params: idParams, response: { 200: subscriptionSchema, ...errorResponses } },
+      schema: {
+        tags,
+        summary: 'Get a subscription',
+        params: idParams,
+        response: { 200: subscriptionSchema, ...errorResponses },
+      },
     },
     async (request) => {
       const subscription = await context.storage.getSubscription(request.params.id);
-      if (!subscription) throw new ServerError('ERR_NOT_FOUND', `no subscription with id "${request.params.id}"`);
+      if (!subscription)
+        throw new ServerError('ERR_NOT_FOUND', `no subscription with id "${request.params.id}"`);
       return subscriptionView(subscription);
     },
   );
 
   app.delete<{ Params: { id: string } }>(
     '/subscriptions/:id',
-    { schema: { tags, summary: 'Delete a subscription', params: idParams, response: { 204: { type: 'null' }, ...errorResponses } } },
+    {
+      schema: {
+        tags,
+        summary: 'Delete a subscription',
+        params: idParams,
+        response: { 204: { type: 'null' }, ...errorResponses },
+      },
+    },
     async (request, reply) => {
       if (!(await context.storage.deleteSubscription(request.params.id))) {
         throw new ServerError('ERR_NOT_FOUND', `no subscription with id "${request.params.id}"`);
@@ -115,7 +128,10 @@ export async function adminSubscriptionRoutes(app: FastifyInstance, context: App
           type: 'object',
           required: ['userId'],
           additionalProperties: false,
-          properties: { userId: userIdSchema, ttlSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 600 } },
+          properties: {
+            userId: userIdSchema,
+            ttlSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 600 },
+          },
         },
         response: {
           201: {
@@ -127,7 +143,10 @@ export async function adminSubscriptionRoutes(app: FastifyInstance, context: App
       },
     },
     async (request, reply) => {
-      const { token, expiresAt } = context.linkTokens.sign(request.body.userId, request.body.ttlSeconds ?? 600);
+      const { token, expiresAt } = context.linkTokens.sign(
+        request.body.userId,
+        request.body.ttlSeconds ?? 600,
+      );
       return reply.status(201).send({ token, expiresAt: new Date(expiresAt).toISOString() });
     },
   );

@@ -17,25 +17,36 @@ const topicPattern = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /** Why an import entry's shape is wrong, or `undefined` when it is usable. */
 function shapeProblem(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'entry must be a JSON object';
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return 'entry must be a JSON object';
   const entry = value as Record<string, unknown>;
   const subscription = (entry.subscription ?? entry) as Record<string, unknown>;
   if (typeof subscription.endpoint !== 'string') return 'endpoint must be a string';
   const keys = subscription.keys as Record<string, unknown> | undefined;
   if (typeof keys !== 'object' || keys === null) return 'keys must be an object with p256dh and auth';
-  if (typeof keys.p256dh !== 'string' || typeof keys.auth !== 'string') return 'keys.p256dh and keys.auth must be strings';
+  if (typeof keys.p256dh !== 'string' || typeof keys.auth !== 'string')
+    return 'keys.p256dh and keys.auth must be strings';
   if (entry.topics !== undefined) {
-    if (!Array.isArray(entry.topics) || entry.topics.length > 32) return 'topics must be an array of at most 32';
+    if (!Array.isArray(entry.topics) || entry.topics.length > 32)
+      return 'topics must be an array of at most 32';
     if (!entry.topics.every((t) => typeof t === 'string' && topicPattern.test(t))) {
       return 'each topic must be 1-64 characters of A-Z a-z 0-9 _ . : -';
     }
   }
-  if (entry.userId !== undefined && entry.userId !== null && (typeof entry.userId !== 'string' || entry.userId.length > 200)) {
+  if (
+    entry.userId !== undefined &&
+    entry.userId !== null &&
+    (typeof entry.userId !== 'string' || entry.userId.length > 200)
+  ) {
     return 'userId must be a string of at most 200 characters or null';
   }
   const key = entry.applicationServerKey ?? entry.vapidPublicKey;
   if (key !== undefined && typeof key !== 'string') return 'applicationServerKey must be a string';
-  if (entry.contentEncoding !== undefined && entry.contentEncoding !== 'aes128gcm' && entry.contentEncoding !== 'aesgcm') {
+  if (
+    entry.contentEncoding !== undefined &&
+    entry.contentEncoding !== 'aes128gcm' &&
+    entry.contentEncoding !== 'aesgcm'
+  ) {
     return 'contentEncoding must be aes128gcm or aesgcm';
   }
   return undefined;
@@ -56,8 +67,9 @@ export async function importRoutes(app: FastifyInstance, context: AppContext): P
   // The body stays a stream: this plugin's parsers hand it over unread (bodyLimit does not apply,
   // maxEntries does).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(['application/json', 'application/x-ndjson', 'application/jsonl'], (_request, payload, done) =>
-    done(null, payload),
+  app.addContentTypeParser(
+    ['application/json', 'application/x-ndjson', 'application/jsonl'],
+    (_request, payload, done) => done(null, payload),
   );
 
   app.post(
@@ -77,7 +89,10 @@ export async function importRoutes(app: FastifyInstance, context: AppContext): P
               rejected: { type: 'integer' },
               errors: {
                 type: 'array',
-                items: { type: 'object', properties: { line: { type: 'integer' }, reason: { type: 'string' } } },
+                items: {
+                  type: 'object',
+                  properties: { line: { type: 'integer' }, reason: { type: 'string' } },
+                },
               },
             },
           },
@@ -87,7 +102,13 @@ export async function importRoutes(app: FastifyInstance, context: AppContext): P
     },
     async (request) => {
       const body = request.body as AsyncIterable<Buffer>;
-      const result = { received: 0, created: 0, updated: 0, rejected: 0, errors: [] as { line: number; reason: string }[] };
+      const result = {
+        received: 0,
+        created: 0,
+        updated: 0,
+        rejected: 0,
+        errors: [] as { line: number; reason: string }[],
+      };
       const reject = (line: number, reason: string) => {
         result.rejected++;
         if (result.errors.length < maxListedRejections) result.errors.push({ line, reason });

@@ -46,7 +46,10 @@ async function checkPairMatches(publicKey: string, privateKey: string): Promise<
     throw new ServerError('ERR_INVALID_REQUEST', 'privateKey must be base64url', { cause });
   }
   if (priv.length !== 32) {
-    throw new ServerError('ERR_INVALID_REQUEST', `privateKey must be a 32-byte P-256 scalar, got ${priv.length} bytes`);
+    throw new ServerError(
+      'ERR_INVALID_REQUEST',
+      `privateKey must be a 32-byte P-256 scalar, got ${priv.length} bytes`,
+    );
   }
   const pub = decodeBase64Url(publicKey);
   try {
@@ -76,7 +79,9 @@ export async function keyRoutes(app: FastifyInstance, context: AppContext): Prom
       schema: {
         tags: ['vapid-keys'],
         summary: 'The VAPID key pairs held (public halves); new subscriptions use the active one',
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: vapidKeySchema } } } },
+        response: {
+          200: { type: 'object', properties: { items: { type: 'array', items: vapidKeySchema } } },
+        },
       },
     },
     async () => ({ items: (await context.storage.listVapidKeys()).map(vapidKeyView) }),
@@ -161,7 +166,10 @@ export async function keyRoutes(app: FastifyInstance, context: AppContext): Prom
           properties: { name: { type: 'string', minLength: 1, maxLength: 100 } },
         },
         response: {
-          201: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, key: { type: 'string' } } },
+          201: {
+            type: 'object',
+            properties: { id: { type: 'string' }, name: { type: 'string' }, key: { type: 'string' } },
+          },
           ...errorResponses,
         },
       },

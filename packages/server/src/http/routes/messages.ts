@@ -159,7 +159,10 @@ export async function messageRoutes(app: FastifyInstance, context: AppContext): 
         response: {
           200: {
             type: 'object',
-            properties: { items: { type: 'array', items: messageResponse }, nextCursor: { type: ['string', 'null'] } },
+            properties: {
+              items: { type: 'array', items: messageResponse },
+              nextCursor: { type: ['string', 'null'] },
+            },
           },
           ...errorResponses,
         },
@@ -171,13 +174,23 @@ export async function messageRoutes(app: FastifyInstance, context: AppContext): 
         limit,
         ...(request.query.cursor ? { before: request.query.cursor } : {}),
       });
-      return { items: items.map((m) => messageView(m)), nextCursor: items.length === limit ? items.at(-1)!.id : null };
+      return {
+        items: items.map((m) => messageView(m)),
+        nextCursor: items.length === limit ? items.at(-1)!.id : null,
+      };
     },
   );
 
   app.get<{ Params: { id: string } }>(
     '/messages/:id',
-    { schema: { tags, summary: 'A message with its counts', params: idParams, response: { 200: messageResponse, ...errorResponses } } },
+    {
+      schema: {
+        tags,
+        summary: 'A message with its counts',
+        params: idParams,
+        response: { 200: messageResponse, ...errorResponses },
+      },
+    },
     async (request) => {
       const message = await context.storage.getMessage(request.params.id);
       if (!message) throw new ServerError('ERR_NOT_FOUND', `no message with id "${request.params.id}"`);
@@ -200,7 +213,10 @@ export async function messageRoutes(app: FastifyInstance, context: AppContext): 
       if (!before) throw new ServerError('ERR_NOT_FOUND', `no message with id "${request.params.id}"`);
       const message = await context.storage.cancelMessage(request.params.id);
       if (message?.status !== 'cancelled' || before.status === 'cancelled' || before.status === 'completed') {
-        throw new ServerError('ERR_CONFLICT', `message ${request.params.id} has ${before.status} and cannot be cancelled`);
+        throw new ServerError(
+          'ERR_CONFLICT',
+          `message ${request.params.id} has ${before.status} and cannot be cancelled`,
+        );
       }
       return messageView(message);
     },

@@ -10,7 +10,11 @@ import type { AppContext } from '../context.js';
  * await app.register((instance) => opsRoutes(instance, context));
  * ```
  */
-export async function opsRoutes(app: FastifyInstance, context: AppContext, warnings: string[]): Promise<void> {
+export async function opsRoutes(
+  app: FastifyInstance,
+  context: AppContext,
+  warnings: string[],
+): Promise<void> {
   app.get(
     '/healthz',
     {
@@ -35,8 +39,12 @@ export async function opsRoutes(app: FastifyInstance, context: AppContext, warni
     },
   );
 
-  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
-    const queue = await context.storage.queueDepth();
-    return reply.type('text/plain; version=0.0.4').send(context.metrics.render(queue));
-  });
+  app.get(
+    '/metrics',
+    { schema: { tags: ['operations'], summary: 'Prometheus metrics' } },
+    async (_request, reply) => {
+      const queue = await context.storage.queueDepth();
+      return reply.type('text/plain; version=0.0.4').send(context.metrics.render(queue));
+    },
+  );
 }

@@ -15,13 +15,17 @@ const proofSchema = { type: 'string', minLength: 1, maxLength: 200 } as const;
  * known only to the browser and to this server), compared in constant time. Knowing an id is
  * never enough to change or delete a subscription.
  */
-async function provenSubscription(context: AppContext, id: string, auth: string): Promise<SubscriptionRecord> {
+async function provenSubscription(
+  context: AppContext,
+  id: string,
+  auth: string,
+): Promise<SubscriptionRecord> {
   const subscription = await context.storage.getSubscription(id);
   if (!subscription) throw new ServerError('ERR_NOT_FOUND', `no subscription with id "${id}"`);
   const presented = Buffer.from(auth.replace(/=+$/, ''));
   const stored = Buffer.from(subscription.auth);
   if (presented.length !== stored.length || !timingSafeEqual(presented, stored)) {
-    throw new ServerError('ERR_FORBIDDEN', 'auth does not match the subscription\'s auth secret');
+    throw new ServerError('ERR_FORBIDDEN', "auth does not match the subscription's auth secret");
   }
   return subscription;
 }
@@ -111,12 +115,16 @@ export async function publicRoutes(app: FastifyInstance, context: AppContext): P
       );
       // A browser whose subscription changed (pushsubscriptionchange, key rotation) proves it
       // held the old one and retires it, so the old endpoint is not sent to again.
-      const replaced = body.replaces ? await provenSubscription(context, body.replaces.id, body.replaces.auth) : null;
-      const { subscription, created } = await context.storage.upsertSubscription(
-        replaced && input.topics === undefined ? { ...input, topics: replaced.topics, userId: replaced.userId } : input,
+      const replaced = body.replaces
+        ? await provenSubscription(context, body.replaces.id, body.replaces.auth)
+        : null;
+      const { id, created } = await context.storage.upsertSubscription(
+        replaced && input.topics === undefined
+          ? { ...input, topics: replaced.topics, userId: replaced.userId }
+          : input,
       );
-      if (replaced && replaced.id !== subscription.id) await context.storage.deleteSubscription(replaced.id);
-      return reply.status(created ? 201 : 200).send({ id: subscription.id });
+      if (replaced && replaced.id !== id) await context.storage.deleteSubscription(replaced.id);
+      return reply.status(created ? 201 : 200).send({ id });
     },
   );
 
@@ -144,7 +152,9 @@ export async function publicRoutes(app: FastifyInstance, context: AppContext): P
     },
     async (request) => {
       await provenSubscription(context, request.params.id, request.body.auth);
-      const updated = await context.storage.setSubscriptionTopics(request.params.id, [...new Set(request.body.topics)]);
+      const updated = await context.storage.setSubscriptionTopics(request.params.id, [
+        ...new Set(request.body.topics),
+      ]);
       if (!updated) throw new ServerError('ERR_NOT_FOUND', `no subscription with id "${request.params.id}"`);
       return { id: updated.id, topics: updated.topics };
     },
