@@ -13,6 +13,21 @@ export const errorCodes = {
   ERR_PAYLOAD_TOO_LARGE: 'a payload would encrypt to a body larger than push services accept (4096 bytes)',
   ERR_INVALID_ENCRYPTION_HEADERS:
     'the Encryption or Crypto-Key header of an aesgcm message is missing or malformed',
+  ERR_KEY_PAIR_MISMATCH: 'a private key does not belong to the public key it was given with',
+  ERR_VAPID_SUBJECT:
+    'a VAPID `sub` is missing or is not a `mailto:` address with a real domain or an `https:` URL',
+  ERR_VAPID_EXPIRATION: 'a VAPID JWT lifetime or `exp` is missing, not a number, or more than 24 hours ahead',
+  ERR_VAPID_EXPIRED: 'a VAPID JWT has expired: its `exp` is in the past',
+  ERR_VAPID_AUDIENCE:
+    'a VAPID `aud` is missing or not the push service origin, or an endpoint is not an http(s) URL',
+  ERR_VAPID_MISSING: 'a request carries no VAPID `Authorization` header (`vapid` or `WebPush` scheme)',
+  ERR_VAPID_MALFORMED: 'a VAPID header or JWT cannot be parsed, or its JOSE header is not `ES256` `JWT`',
+  ERR_VAPID_BAD_SIGNATURE: 'a VAPID JWT signature does not verify with its public key',
+  ERR_VAPID_KEY_MISMATCH: 'a VAPID public key is not the one the subscription was created with',
+  ERR_INVALID_SUBSCRIPTION: 'a push subscription is malformed: its endpoint, p256dh key or auth secret',
+  ERR_TIMEOUT: 'a request to a push service did not complete within its time limit',
+  ERR_NETWORK: 'a request to a push service failed before a complete answer arrived (refused, reset, DNS)',
+  ERR_TRANSPORT_CLOSED: 'a request was given to a transport that has been closed',
 } as const;
 
 /** A stable error code, see {@link errorCodes}. */

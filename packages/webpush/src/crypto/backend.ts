@@ -70,4 +70,10 @@ export interface CryptoBackend {
   importVerifyingKey(publicKey: Uint8Array): Promise<VerifyingKey>;
   /** Verifies a 64-byte r || s ES256 signature. */
   verify(key: VerifyingKey, data: Uint8Array, signature: Uint8Array): Promise<boolean>;
+  /**
+   * The public key (65-byte uncompressed point) of a 32-byte private scalar. Throws
+   * `ERR_INVALID_KEY` unless 0 < scalar < n. VAPID needs it to check that a configured key pair
+   * belongs together and to complete PEM keys that omit the optional public key (RFC 5915 §3).
+   */
+  derivePublicKey(privateKey: Uint8Array): Promise<Uint8Array>;
 }

@@ -13,6 +13,12 @@ import { assertPrivateScalar, assertUncompressedPoint } from './key-checks.js';
 const subtle = globalThis.crypto.subtle;
 const ecdhParams = { name: 'ECDH', namedCurve: 'P-256' } as const;
 const ecdsaParams = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+// DER of a PKCS#8 PrivateKeyInfo for a P-256 key up to the 32-byte scalar, without the optional
+// public key (RFC 5208 §5, RFC 5915 §3): importing it makes WebCrypto compute the public point.
+const pkcs8ScalarPrefix = new Uint8Array([
+  0x30, 0x41, 0x02, 0x01, 0x00, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08,
+  0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x04, 0x27, 0x30, 0x25, 0x02, 0x01, 0x01, 0x04, 0x20,
+]);
 
 function jwkOf(keyPair: RawKeyPair): JsonWebKey {
   assertUncompressedPoint(keyPair.publicKey);
@@ -173,5 +179,26 @@ export const backend: CryptoBackend = {
       signature as BufferSource,
       data as BufferSource,
     );
+  },
+
+  async derivePublicKey(privateKey) {
+    assertPrivateScalar(privateKey);
+    const der = new Uint8Array(pkcs8ScalarPrefix.length + 32);
+    der.set(pkcs8ScalarPrefix);
+    der.set(privateKey, pkcs8ScalarPrefix.length);
+    let jwk: JsonWebKey;
+    try {
+      const key = await subtle.importKey('pkcs8', der, ecdsaParams, true, ['sign']);
+      jwk = await subtle.exportKey('jwk', key);
+    } catch (cause) {
+      throw new WebPushError('ERR_INVALID_KEY', 'private key is not a P-256 scalar between 1 and n - 1', {
+        cause,
+      });
+    }
+    const publicKey = new Uint8Array(65);
+    publicKey[0] = 0x04;
+    publicKey.set(decodeBase64Url(jwk.x!, 'jwk.x'), 1);
+    publicKey.set(decodeBase64Url(jwk.y!, 'jwk.y'), 33);
+    return publicKey;
   },
 };

@@ -166,4 +166,18 @@ export const backend: CryptoBackend = {
     if (signature.length !== 64) return false;
     return verify('sha256', data, { key: key as unknown as KeyObject, dsaEncoding: 'ieee-p1363' }, signature);
   },
+
+  async derivePublicKey(privateKey) {
+    assertPrivateScalar(privateKey);
+    const ecdh = createECDH('prime256v1');
+    try {
+      // setPrivateKey rejects 0 and scalars >= n, and computes the public point.
+      ecdh.setPrivateKey(privateKey);
+    } catch (cause) {
+      throw new WebPushError('ERR_INVALID_KEY', 'private key is not a P-256 scalar between 1 and n - 1', {
+        cause,
+      });
+    }
+    return bytes(ecdh.getPublicKey());
+  },
 };

@@ -1,0 +1,6 @@
+/**
+ * `@herald/webpush/node`: the parts of `@herald/webpush` that only run on Node.
+ *
+ * @packageDocumentation
+ */
+export { createUndiciTransport, type UndiciTransportOptions } from './undici-transport.js';
