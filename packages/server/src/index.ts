@@ -4,8 +4,11 @@
  *
  * @packageDocumentation
  */
+export { type HeraldConfig, loadConfig } from './config.js';
+export type { PushRequest, PushResponse, PushSender } from './delivery/sender.js';
 export { errorCodes, httpStatusByCode, ServerError, type ServerErrorCode } from './errors.js';
 export { newId } from './ids.js';
+export { type HeraldServer, type StartOptions, startHerald } from './server.js';
 export { openStorage, type StorageOptions } from './storage/open.js';
 export { type PostgresOptions, PostgresStorage } from './storage/postgres.js';
 export { SqliteStorage } from './storage/sqlite.js';

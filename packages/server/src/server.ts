@@ -9,6 +9,7 @@ import type { AppContext } from './http/context.js';
 import { newId } from './ids.js';
 import { Metrics } from './metrics.js';
 import { EndpointPolicy } from './push/endpoint-policy.js';
+import { ReceiptTokens } from './push/receipt-tokens.js';
 import { openStorage } from './storage/open.js';
 import type { Storage } from './storage/storage.js';
 import { VapidKeyRing } from './vapid-key-ring.js';
@@ -97,6 +98,7 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
       storage,
       keys,
       linkTokens: await LinkTokens.load(storage),
+      receipts: await ReceiptTokens.load(storage),
       endpoints: new EndpointPolicy(config.allowPushHosts),
       metrics: new Metrics(),
     };
@@ -106,6 +108,7 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
           storage,
           sender: options.sender,
           keys,
+          receipts: context.receipts,
           metrics: context.metrics,
           vapidSubject: config.vapidSubject,
           ...options.worker,

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { classify, retryAfterMs } from '../src/delivery/outcome.js';
 import type { PushRequest, PushResponse, PushSender } from '../src/delivery/sender.js';
 import { DeliveryWorker } from '../src/delivery/worker.js';
+import { ReceiptTokens } from '../src/push/receipt-tokens.js';
 import type { Storage } from '../src/storage/storage.js';
 import { VapidKeyRing } from '../src/vapid-key-ring.js';
 import { type StorageFixture, storageFixtures } from './helpers/storages.js';
@@ -28,12 +29,14 @@ describe.each(storageFixtures)('delivery worker on $dialect', ({ create }) => {
   let fixture: StorageFixture;
   let storage: Storage;
   let keys: VapidKeyRing;
+  let receipts: ReceiptTokens;
 
   beforeEach(async () => {
     fixture = await create();
     storage = fixture.storage;
     keys = new VapidKeyRing(storage);
     await keys.bootstrap();
+    receipts = await ReceiptTokens.load(storage);
   });
   afterEach(async () => {
     await fixture.dispose();
@@ -72,7 +75,7 @@ describe.each(storageFixtures)('delivery worker on $dialect', ({ create }) => {
     for (let n = 0; n < 7; n++) await subscribe(n, n % 2 === 0 ? ['news'] : ['sport']);
     const { message: m } = await message();
     const sender = new RecordingSender(() => ok);
-    const worker = new DeliveryWorker({ storage, sender, keys, batchSize: 2 });
+    const worker = new DeliveryWorker({ storage, sender, keys, receipts, batchSize: 2 });
     expect(await worker.runOnce()).toBe(true);
     expect(sender.requests.map((r) => r.endpoint.split('/').at(-1)).sort()).toEqual(['0', '2', '4', '6']);
     const request = sender.requests[0]!;
@@ -82,11 +85,13 @@ describe.each(storageFixtures)('delivery worker on $dialect', ({ create }) => {
       vapidKey: { publicKey: (await keys.active()).publicKey },
     });
     expect(request.ttl).toBeGreaterThan(3590);
-    expect(JSON.parse(request.payload)).toMatchObject({
-      web_push: 8030,
-      mutable: true,
-      herald: { messageId: m.id },
-    });
+    // Each delivery carries its own receipt token (docs/payload.md).
+    for (const sent of sender.requests) {
+      const { herald } = JSON.parse(sent.payload);
+      const subscription = (await storage.getSubscriptionByEndpoint(sent.endpoint))!.id;
+      expect(herald).toEqual({ message: m.id, subscription, receipt: receipts.sign(m.id, subscription) });
+    }
+    expect(JSON.parse(request.payload)).toMatchObject({ web_push: 8030, mutable: true });
     expect(await storage.getMessage(m.id)).toMatchObject({
       status: 'completed',
       counts: { targeted: 4, sent: 4, failed: 0, gone: 0 },
@@ -109,6 +114,7 @@ describe.each(storageFixtures)('delivery worker on $dialect', ({ create }) => {
       storage,
       sender,
       keys,
+      receipts,
       retryPolicy: { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 400 },
     });
     await worker.runOnce();
@@ -142,6 +148,7 @@ describe.each(storageFixtures)('delivery worker on $dialect', ({ create }) => {
       storage,
       sender,
       keys,
+      receipts,
       retryPolicy: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 },
     });
     for (let i = 0; i < 5; i++) {
@@ -162,7 +169,7 @@ describe.each(storageFixtures)('delivery worker on $dialect', ({ create }) => {
     const cancelled = await message();
     await storage.cancelMessage(cancelled.message.id);
     const sender = new RecordingSender(() => ok);
-    const worker = new DeliveryWorker({ storage, sender, keys });
+    const worker = new DeliveryWorker({ storage, sender, keys, receipts });
     expect(await worker.runOnce()).toBe(false);
     expect(sender.requests).toEqual([]);
     expect((await storage.getMessage(later.message.id))!.status).toBe('queued');
@@ -174,7 +181,13 @@ describe.each(storageFixtures)('delivery worker on $dialect', ({ create }) => {
     expect(done).toMatchObject({ status: 'completed', counts: { sent: 1, failed: 1 } });
     expect(done!.lastError).toContain('ERR_VAPID_SUBJECT_REQUIRED');
 
-    const withSubject = new DeliveryWorker({ storage, sender, keys, vapidSubject: 'mailto:ops@example.com' });
+    const withSubject = new DeliveryWorker({
+      storage,
+      sender,
+      keys,
+      receipts,
+      vapidSubject: 'mailto:ops@example.com',
+    });
     await message();
     await withSubject.runOnce();
     expect(sender.requests.filter((r) => r.endpoint.includes('apple'))).toHaveLength(1);
@@ -184,7 +197,7 @@ describe.each(storageFixtures)('delivery worker on $dialect', ({ create }) => {
     await subscribe(1, ['news']);
     const { message: m } = await message({ sendAt: Date.now() - 10_000, ttl: 5 });
     const sender = new RecordingSender(() => ok);
-    await new DeliveryWorker({ storage, sender, keys }).runOnce();
+    await new DeliveryWorker({ storage, sender, keys, receipts }).runOnce();
     expect(sender.requests).toEqual([]);
     expect(await storage.getMessage(m.id)).toMatchObject({ status: 'completed', counts: { failed: 1 } });
   });
@@ -198,12 +211,12 @@ describe.each(storageFixtures)('delivery worker on $dialect', ({ create }) => {
       if (request.endpoint.endsWith('/0')) thief = storage.claimMessage('thief', Date.now() + 60_000, 60_000);
       return ok;
     });
-    const slow = new DeliveryWorker({ storage, sender, keys, batchSize: 2, leaseMs: 10 });
+    const slow = new DeliveryWorker({ storage, sender, keys, receipts, batchSize: 2, leaseMs: 10 });
     await slow.runOnce();
     await thief;
     expect((await storage.getMessage(m.id))!.counts.sent).toBe(0);
     // The thief's lease runs out too; a fresh worker resumes from the recorded cursor (the start).
-    const later = new DeliveryWorker({ storage, sender, keys, batchSize: 2 });
+    const later = new DeliveryWorker({ storage, sender, keys, receipts, batchSize: 2 });
     const resumed = await storage.claimMessage(later.owner, Date.now() + 200_000, 60_000);
     expect(resumed!.cursor).toBeNull();
   });

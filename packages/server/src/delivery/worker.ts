@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { errorCodes } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import { withMessageId } from '../push/payload.js';
+import { withDelivery } from '../push/payload.js';
+import type { ReceiptTokens } from '../push/receipt-tokens.js';
 import type { DeliveryOutcome, MessageRecord, Storage, SubscriptionRecord } from '../storage/storage.js';
 import type { VapidKeyRing } from '../vapid-key-ring.js';
 import { type Attempt, classify, defaultRetryPolicy, type RetryPolicy } from './outcome.js';
@@ -12,6 +13,8 @@ export interface WorkerOptions {
   storage: Storage;
   sender: PushSender;
   keys: VapidKeyRing;
+  /** Signs each delivery's receipt token, put in its payload for @herald/sw. */
+  receipts: ReceiptTokens;
   metrics?: Metrics;
   /** The VAPID `sub`; without a valid one, Apple endpoints fail with ERR_VAPID_SUBJECT_REQUIRED. */
   vapidSubject?: string | undefined;
@@ -129,7 +132,7 @@ export class DeliveryWorker {
       }
       for (const [messageId, claimed] of byMessage) {
         const message = claimed[0]!.message;
-        const payload = withMessageId(message.payload, message.id);
+        const payload = message.payload;
         const outcomes = await this.#sendAll(
           claimed.map((c) => ({
             subscription: c.subscription,
@@ -146,7 +149,7 @@ export class DeliveryWorker {
   }
 
   async #fanOut(message: MessageRecord): Promise<void> {
-    const payload = withMessageId(message.payload, message.id);
+    const payload = message.payload;
     let cursor = message.cursor;
     while (!this.#stopping) {
       const batch = await this.#o.storage.targetBatch(message.target, cursor, this.#o.batchSize);
@@ -244,7 +247,12 @@ export class DeliveryWorker {
         contentEncoding: subscription.contentEncoding,
         vapidKey: { publicKey: key.publicKey, privateKey: key.privateKey },
         vapidSubject: this.#o.vapidSubject,
-        payload,
+        // Per delivery: the receipt token is bound to this message and this subscription.
+        payload: withDelivery(payload, {
+          message: message.id,
+          subscription: subscription.id,
+          receipt: this.#o.receipts.sign(message.id, subscription.id),
+        }),
         ttl,
         urgency: message.urgency,
         topic: message.topic,

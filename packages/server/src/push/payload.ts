@@ -107,15 +107,20 @@ export function buildPayload(notification: NotificationInput, siteUrl: string): 
 }
 
 /**
- * Adds what the worker knows only at send time to a stored payload: Herald's own member, ignored
- * by Declarative Web Push and read by @herald/sw.
+ * Adds what the worker knows only at send time to a stored payload: Herald's own member with the
+ * delivery's message id, subscription id and receipt token (docs/payload.md), ignored by
+ * Declarative Web Push and read by @herald/sw. Well within {@link payloadReserveBytes}.
  *
  * @example
  * ```ts
- * withMessageId(message.payload, message.id);
+ * withDelivery(message.payload, { message: message.id, subscription: s.id, receipt: tokens.sign(message.id, s.id) });
  * ```
  */
-export function withMessageId(payload: string, messageId: string): string {
-  const parsed = JSON.parse(payload) as Record<string, unknown>;
-  return JSON.stringify({ ...parsed, herald: { messageId } });
+export function withDelivery(
+  payload: string,
+  delivery: { message: string; subscription: string; receipt: string },
+): string {
+  // The stored payload is JSON text ending in '}': append the member without re-parsing it for
+  // every subscriber of a large fan-out.
+  return `${payload.slice(0, -1)},"herald":${JSON.stringify(delivery)}}`;
 }
