@@ -62,6 +62,7 @@ export {
 export type { Transport, TransportResponse, TransportSendOptions } from './send/transport.js';
 export {
   defaultMaxEndpointLength,
+  type KeylessSubscription,
   type PushSubscriptionJSON,
   type SubscriptionValidationOptions,
   type ValidSubscription,

@@ -1,3 +1,4 @@
+import { describeValue } from '../describe-value.js';
 import { WebPushError } from '../errors.js';
 import type { PushRequest } from '../push-request.js';
 import { parseRetryAfter } from './retry-after.js';
@@ -209,7 +210,7 @@ export function classifyFailure(request: Pick<PushRequest, 'url' | 'origin'>, er
       ? error
       : new WebPushError(
           'ERR_NETWORK',
-          `request to ${request.origin} failed: ${error instanceof Error ? error.message : String(error)}`,
+          `request to ${request.origin} failed: ${error instanceof Error ? error.message : describeValue(error)}`,
           { cause: error },
         );
   return {
