@@ -34,6 +34,7 @@ export {
   classifyFailure,
   classifyResponse,
   type DeliveredResult,
+  type ErrorAnswer,
   type FailedResult,
   maxSnippetLength,
   type RejectedResult,
