@@ -209,6 +209,8 @@ describe.each(backends.map((b) => [b.name, b] as const))('%s backend', (_name, b
     const v = new VapidVerifier({ audience, clock: tick, backend: c.backend });
     const first = await v.verify({ authorization, expectedPublicKey: keys.publicKey });
     expect(await v.verify({ authorization, expectedPublicKey: keys.publicKey })).toBe(first);
+    // Shared between requests, so nobody can alter what the next one receives.
+    expect(Object.isFrozen(first)).toBe(true);
     expect(await v.verify({ authorization })).toBe(first);
     expect(c.counts.verifies).toBe(1);
     // The cache never vouches for another key.

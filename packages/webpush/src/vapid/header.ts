@@ -6,7 +6,14 @@ import { WebPushError } from '../errors.js';
  * `Crypto-Key: p256ecdsa=<key>` with the legacy aesgcm encoding.
  */
 
-/** What a push service reads out of the request headers. */
+/**
+ * What a push service reads out of the request headers, before any check.
+ *
+ * @example
+ * ```ts
+ * const { scheme, token, publicKey }: ParsedVapidAuthorization = parseVapidAuthorization(authorization, cryptoKey);
+ * ```
+ */
 export interface ParsedVapidAuthorization {
   /** `vapid` (RFC 8292) or `webpush` (legacy, with aesgcm). */
   scheme: 'vapid' | 'webpush';

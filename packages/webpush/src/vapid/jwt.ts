@@ -28,7 +28,7 @@ export interface ParsedJwt {
 /** RFC 8292 §2: "alg" ES256; "typ" JWT as web-push and every browser vendor's examples send it. */
 const headerSegment = encodeBase64Url(textEncoder.encode('{"typ":"JWT","alg":"ES256"}'));
 // A VAPID JWT is a few hundred characters; the cap bounds the parsing work on hostile input.
-export const maxTokenLength = 4096;
+const maxTokenLength = 4096;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Signs the claims: `header.payload.signature`. */

@@ -29,7 +29,15 @@ export interface VapidKeys {
   privateKey: string;
 }
 
-/** The PEM layouts a private key can be written in: PKCS#8 `PRIVATE KEY` or SEC1 `EC PRIVATE KEY`. */
+/**
+ * The PEM layouts a private key can be written in: PKCS#8 `PRIVATE KEY` or SEC1 `EC PRIVATE KEY`.
+ *
+ * @example
+ * ```ts
+ * const format: VapidPemFormat = 'sec1';
+ * const pem = vapidKeysToPem(keys, format); // '-----BEGIN EC PRIVATE KEY-----\n...'
+ * ```
+ */
 export type VapidPemFormat = 'pkcs8' | 'sec1';
 
 // DER of the namedCurve OID 1.2.840.10045.3.1.7, the body `openssl ecparam` writes in an

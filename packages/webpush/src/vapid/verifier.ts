@@ -62,17 +62,17 @@ export interface VapidVerifyRequest {
  * ```
  */
 export interface VerifiedVapid {
-  scheme: 'vapid' | 'webpush';
+  readonly scheme: 'vapid' | 'webpush';
   /** The verified public key, unpadded base64url. */
-  publicKey: string;
+  readonly publicKey: string;
   /** The `sub` claim. */
-  subject: string;
+  readonly subject: string;
   /** The `aud` claim (this push service's origin). */
-  audience: string;
+  readonly audience: string;
   /** The `exp` claim, seconds since the epoch. */
-  expiresAt: number;
+  readonly expiresAt: number;
   /** The JWT. */
-  token: string;
+  readonly token: string;
 }
 
 interface CacheEntry {
@@ -271,7 +271,8 @@ export class VapidVerifier {
       );
     }
     if (this.strictSubject) validateVapidSubject(sub);
-    return { scheme, publicKey, subject: sub, audience: aud, expiresAt: exp, token };
+    // Frozen: the same object is handed to every request that presents this token again.
+    return Object.freeze({ scheme, publicKey, subject: sub, audience: aud, expiresAt: exp, token });
   }
 
   private expired(exp: number, nowMs: number): WebPushError {

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { HeadlessUserAgent, PushService } from '../src/index.js';
+import { push, vapidKeys } from './helpers.js';
+
+let service: PushService;
+let keys: Awaited<ReturnType<typeof vapidKeys>>;
+
+beforeAll(async () => {
+  service = await PushService.start({ port: 0 });
+  keys = await vapidKeys();
+});
+afterAll(() => service.close());
+
+describe('HeadlessUserAgent', () => {
+  test('subscribes, receives and decrypts aes128gcm and aesgcm byte for byte, and acks', async () => {
+    const agent = await HeadlessUserAgent.connect(service.websocketUrl);
+    const subscription = await agent.subscribe({ applicationServerKey: keys.publicKeyText });
+    expect(subscription.endpoint.startsWith(`${service.origin}/wpush/v1/`)).toBe(true);
+    for (const encoding of ['aes128gcm', 'aesgcm'] as const) {
+      const acked = service.waitFor('ua:ack', (_u, channelId) => channelId === subscription.channelId);
+      const response = await push(subscription, `héllo ${encoding} ✓`, { vapid: keys, encoding });
+      expect(response.status).toBe(201);
+      const message = await agent.waitForMessage({ subscription, timeoutMs: 2000 });
+      expect(message.text()).toBe(`héllo ${encoding} ✓`);
+      expect(message.headers.encoding).toBe(encoding);
+      const [, , version, code] = await acked;
+      expect([version, code]).toEqual([message.version, 100]);
+    }
+    expect(service.status().messages).toBe(0);
+    agent.close();
+  });
+
+  test('messages for a disconnected agent wait and arrive after it reconnects with its uaid', async () => {
+    const agent = await HeadlessUserAgent.connect(service.websocketUrl);
+    const subscription = await agent.subscribe({ applicationServerKey: keys.publicKeyText });
+    const uaid = agent.uaid;
+    agent.disconnect();
+    await service.waitFor('ua:disconnect', (u) => u === uaid);
+    expect((await push(subscription, 'while away', { vapid: keys })).status).toBe(201);
+    expect((await push(subscription, 'dropped: ttl 0', { vapid: keys, headers: { ttl: '0' } })).status).toBe(
+      201,
+    );
+    await agent.reconnect();
+    expect(agent.uaid).toBe(uaid);
+    expect((await agent.waitForMessage({ timeoutMs: 2000 })).text()).toBe('while away');
+    await expect(agent.waitForMessage({ timeoutMs: 200 })).rejects.toMatchObject({ code: 'ERR_TIMEOUT' });
+    agent.close();
+  });
+});

@@ -1,0 +1,176 @@
+import { ServerError } from './errors.js';
+import { EndpointPolicy } from './push/endpoint-policy.js';
+
+/** The server's configuration, from environment variables and `herald serve` flags. */
+export interface HeraldConfig {
+  /** `PORT`, default 3000. */
+  port: number;
+  /** `HERALD_HOST`, default `0.0.0.0`. */
+  host: string;
+  /** `HERALD_DATA_DIR`, default `./data`: where the SQLite database lives. */
+  dataDir: string;
+  /** `DATABASE_URL`: `postgres://...` selects PostgreSQL. */
+  databaseUrl: string | undefined;
+  /** `HERALD_API_KEY`: an admin key to accept instead of generating one. */
+  apiKey: string | undefined;
+  /** `HERALD_VAPID_SUBJECT`: the VAPID `sub` claim (RFC 8292 §2.1), validated. */
+  vapidSubject: string | undefined;
+  /** `HERALD_CORS_ORIGINS`: origins allowed to call the public API from browsers (`*` for any). */
+  corsOrigins: string[];
+  /** `HERALD_ALLOW_PUSH_HOSTS`: extra `host[:port]` patterns allowed as push endpoints. */
+  allowPushHosts: string[];
+  /** `HERALD_RATE_LIMIT`: public API requests per minute per client address; 0 turns it off. */
+  rateLimit: number;
+  /** `HERALD_TRUST_PROXY`: take the client address from `X-Forwarded-For`. */
+  trustProxy: boolean;
+  /** `HERALD_VAPID_PUBLIC_KEY` and `HERALD_VAPID_PRIVATE_KEY`: bring an existing key pair. */
+  vapidPublicKey: string | undefined;
+  vapidPrivateKey: string | undefined;
+  /** `HERALD_SITE_URL`: the site's URL, where a notification without `url` leads. */
+  siteUrl: string;
+}
+
+/** Where each setting comes from: the environment variable and the `herald serve` flag. */
+export const configSources = {
+  port: { env: 'PORT', flag: 'port' },
+  host: { env: 'HERALD_HOST', flag: 'host' },
+  dataDir: { env: 'HERALD_DATA_DIR', flag: 'data-dir' },
+  databaseUrl: { env: 'DATABASE_URL', flag: 'database-url' },
+  apiKey: { env: 'HERALD_API_KEY', flag: 'api-key' },
+  vapidSubject: { env: 'HERALD_VAPID_SUBJECT', flag: 'vapid-subject' },
+  corsOrigins: { env: 'HERALD_CORS_ORIGINS', flag: 'cors-origins' },
+  allowPushHosts: { env: 'HERALD_ALLOW_PUSH_HOSTS', flag: 'allow-push-hosts' },
+  rateLimit: { env: 'HERALD_RATE_LIMIT', flag: 'rate-limit' },
+  trustProxy: { env: 'HERALD_TRUST_PROXY', flag: 'trust-proxy' },
+  vapidPublicKey: { env: 'HERALD_VAPID_PUBLIC_KEY', flag: 'vapid-public-key' },
+  vapidPrivateKey: { env: 'HERALD_VAPID_PRIVATE_KEY', flag: 'vapid-private-key' },
+  siteUrl: { env: 'HERALD_SITE_URL', flag: 'site-url' },
+} as const satisfies Record<keyof HeraldConfig, { env: string; flag: string }>;
+
+const invalid = (name: string, expected: string, got: string) =>
+  new ServerError('ERR_INVALID_CONFIG', `${name} must be ${expected}, got ${JSON.stringify(got)}`);
+
+/**
+ * Checks a VAPID subject the way Apple does (field notes): a `mailto:` address with a real
+ * domain, or an `https:` URL; Apple answers 403 BadJwtToken for `mailto:x@localhost`, a bare
+ * address or an `http:` URL. Returns the reason it is invalid, or `undefined` when it is valid.
+ *
+ * @example
+ * ```ts
+ * vapidSubjectProblem('mailto:ops@example.com'); // undefined
+ * vapidSubjectProblem('ops@example.com'); // 'it must start with mailto: or https:'
+ * ```
+ */
+export function vapidSubjectProblem(subject: string): string | undefined {
+  if (subject.startsWith('mailto:')) {
+    const match = /^mailto:[^@\s]+@([^@\s]+)$/.exec(subject);
+    if (!match) return 'a mailto: subject needs one address, like mailto:ops@example.com';
+    const domain = match[1]!.toLowerCase();
+    if (domain === 'localhost' || !domain.includes('.')) return `"${domain}" is not a public mail domain`;
+    return undefined;
+  }
+  if (subject.startsWith('https:')) {
+    try {
+      const url = new URL(subject);
+      if (url.hostname === 'localhost') return 'an https: subject must name a public host';
+      return undefined;
+    } catch {
+      return 'it is not a valid https: URL';
+    }
+  }
+  return 'it must start with mailto: or https:';
+}
+
+const list = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+
+/**
+ * Reads the configuration: a flag wins over its environment variable, which wins over the
+ * default. Throws `ERR_INVALID_CONFIG` naming the variable and the value at fault.
+ *
+ * @example
+ * ```ts
+ * const config = loadConfig(process.env, { port: '8080' });
+ * ```
+ */
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  flags: Partial<Record<keyof HeraldConfig, string | boolean>> = {},
+): HeraldConfig {
+  const read = (key: keyof HeraldConfig): string | undefined => {
+    const flag = flags[key];
+    if (flag !== undefined) return String(flag);
+    const value = env[configSources[key].env];
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const port = Number(read('port') ?? '3000');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw invalid('PORT', 'an integer from 0 to 65535', String(read('port')));
+  }
+  const rateLimit = Number(read('rateLimit') ?? '60');
+  if (!Number.isInteger(rateLimit) || rateLimit < 0) {
+    throw invalid(
+      'HERALD_RATE_LIMIT',
+      'a whole number of requests per minute (0 turns the limit off)',
+      String(read('rateLimit')),
+    );
+  }
+  const trustProxyText = (read('trustProxy') ?? 'false').toLowerCase();
+  if (!['true', 'false', '1', '0', 'yes', 'no'].includes(trustProxyText)) {
+    throw invalid('HERALD_TRUST_PROXY', 'true or false', trustProxyText);
+  }
+  const databaseUrl = read('databaseUrl');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw invalid('DATABASE_URL', 'a postgres:// URL (leave it unset for SQLite)', databaseUrl);
+  }
+  const vapidSubject = read('vapidSubject');
+  if (vapidSubject !== undefined) {
+    const problem = vapidSubjectProblem(vapidSubject);
+    if (problem)
+      throw invalid('HERALD_VAPID_SUBJECT', `a mailto: address or https: URL (${problem})`, vapidSubject);
+  }
+  const corsOrigins = list(read('corsOrigins'));
+  for (const origin of corsOrigins) {
+    if (origin !== '*' && !/^https?:\/\/[^/]+$/.test(origin)) {
+      throw invalid(
+        'HERALD_CORS_ORIGINS',
+        'a comma-separated list of origins like https://example.com, or *',
+        origin,
+      );
+    }
+  }
+  const allowPushHosts = list(read('allowPushHosts'));
+  new EndpointPolicy(allowPushHosts);
+  const vapidPublicKey = read('vapidPublicKey');
+  const vapidPrivateKey = read('vapidPrivateKey');
+  if ((vapidPublicKey === undefined) !== (vapidPrivateKey === undefined)) {
+    throw new ServerError(
+      'ERR_INVALID_CONFIG',
+      'HERALD_VAPID_PUBLIC_KEY and HERALD_VAPID_PRIVATE_KEY must be set together, got only one of them',
+    );
+  }
+  const siteUrl = read('siteUrl') ?? corsOrigins.find((o) => o !== '*') ?? `http://localhost:${port}`;
+  try {
+    new URL(siteUrl);
+  } catch {
+    throw invalid('HERALD_SITE_URL', 'an absolute URL', siteUrl);
+  }
+  return {
+    port,
+    host: read('host') ?? '0.0.0.0',
+    dataDir: read('dataDir') ?? './data',
+    databaseUrl,
+    apiKey: read('apiKey'),
+    vapidSubject,
+    corsOrigins,
+    allowPushHosts,
+    rateLimit,
+    trustProxy: ['true', '1', 'yes'].includes(trustProxyText),
+    vapidPublicKey,
+    vapidPrivateKey,
+    siteUrl: new URL(siteUrl).href,
+  };
+}

@@ -1,0 +1,45 @@
+import type { ContentEncoding, Urgency } from '../storage/storage.js';
+
+/** One push to send: the subscription, the key to sign with, and the message's headers. */
+export interface PushRequest {
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  contentEncoding: ContentEncoding;
+  /** The VAPID key pair the subscription was made with (base64url). */
+  vapidKey: { publicKey: string; privateKey: string };
+  /** The VAPID `sub` claim, when configured. */
+  vapidSubject: string | undefined;
+  payload: string;
+  /** RFC 8030 §5.2: seconds the push service keeps the message. */
+  ttl: number;
+  /** RFC 8030 §5.3. */
+  urgency: Urgency;
+  /** RFC 8030 §5.4: replaces an undelivered message with the same topic. */
+  topic: string | null;
+}
+
+/** What the push service answered. */
+export interface PushResponse {
+  status: number;
+  /** The `Retry-After` header, as sent (seconds or an HTTP date). */
+  retryAfter: string | null;
+  /** The start of the body, for error reports. */
+  body: string;
+}
+
+/**
+ * Sends one push. Implementations encrypt (RFC 8291), sign (RFC 8292) and POST (RFC 8030); they
+ * resolve with the push service's answer whatever its status, and reject only when no answer
+ * came (network error, timeout), which the worker treats as transient.
+ *
+ * @example
+ * ```ts
+ * const response = await sender.send(request);
+ * if (response.status === 410) prune();
+ * ```
+ */
+export interface PushSender {
+  send(request: PushRequest): Promise<PushResponse>;
+  close(): Promise<void>;
+}
