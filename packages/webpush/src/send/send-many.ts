@@ -1,6 +1,7 @@
+import { describeValue } from '../describe-value.js';
 import { WebPushError } from '../errors.js';
 import { buildPushRequest, type PushRequestOptions } from '../request.js';
-import type { PushSubscriptionJSON, ValidSubscription } from '../subscription.js';
+import type { KeylessSubscription, PushSubscriptionJSON, ValidSubscription } from '../subscription.js';
 import type { SendResult } from './classify.js';
 import { createTransport } from './create-transport.js';
 import { type DeliveryOptions, deliver, type SendOptions, transportOptions } from './send-notification.js';
@@ -15,7 +16,7 @@ import { type DeliveryOptions, deliver, type SendOptions, transportOptions } fro
  * ```
  */
 export interface SendManyItem {
-  subscription: PushSubscriptionJSON | ValidSubscription;
+  subscription: PushSubscriptionJSON | ValidSubscription | KeylessSubscription;
   /** The message; `null` or absent sends one without payload. */
   payload?: string | Uint8Array | null;
   /** Request options for this item, over those given to `sendMany`. */
@@ -83,7 +84,7 @@ function checkConcurrency(value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65_536) {
     throw new WebPushError(
       'ERR_INVALID_ARGUMENT',
-      `concurrency must be an integer from 1 to 65536, got ${String(value)}`,
+      `concurrency must be an integer from 1 to 65536, got ${describeValue(value)}`,
     );
   }
   return value;
