@@ -177,7 +177,9 @@ function printRatios(results) {
   console.log('\nRatios (same run)');
   for (const goal of goals) {
     const ours = results.find((r) => r.id === goal.ours);
-    const theirs = results.filter((r) => goal.theirs.includes(r.id)).sort((a, b) => rate(b) - rate(a))[0];
+    const theirs = results
+      .filter((r) => r.id === goal.theirs || r.id.startsWith(`${goal.theirs}-`))
+      .sort((a, b) => rate(b) - rate(a))[0];
     if (!ours || !theirs) continue;
     const ratio = rate(ours) / rate(theirs);
     const verdict = goal.atLeast

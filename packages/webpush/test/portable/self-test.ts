@@ -15,6 +15,7 @@ import {
 } from '@herald/webpush';
 import rfc8291 from '../vectors/rfc8291-appendix-a.json' with { type: 'json' };
 import { assert, assertBytes, assertEqual, assertFailsWith } from './assertions.js';
+import { requestChecks } from './request-checks.js';
 import { vapidChecks } from './vapid-checks.js';
 
 /** What a runtime reports after running every check. */
@@ -142,6 +143,7 @@ const checks: readonly Check[] = [
     },
   ],
   ...vapidChecks,
+  ...requestChecks,
 ];
 
 /**
