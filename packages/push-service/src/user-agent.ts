@@ -62,6 +62,9 @@ export interface HeadlessUserAgentEvents {
   message: [message: ReceivedMessage];
   /** The service answered a hello with another uaid: every subscription was dropped (like Firefox). */
   subscriptionchange: [dropped: HeadlessSubscription[]];
+  /** The connection closed (by the service, the network or {@link HeadlessUserAgent.disconnect}). */
+  disconnect: [code: number];
+  /** {@link HeadlessUserAgent.close} was called. */
   close: [code: number];
 }
 
@@ -425,6 +428,7 @@ export class HeadlessUserAgent extends EventEmitter<HeadlessUserAgentEvents> {
     }
     this.#pending.clear();
     this.#ws = null;
+    this.emit('disconnect', code);
   }
 
   #onFrame(text: string): void {

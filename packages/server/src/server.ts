@@ -9,6 +9,7 @@ import type { AppContext } from './http/context.js';
 import { newId } from './ids.js';
 import { Metrics } from './metrics.js';
 import { EndpointPolicy } from './push/endpoint-policy.js';
+import { ReceiptTokens } from './push/receipt-tokens.js';
 import { openStorage } from './storage/open.js';
 import type { Storage } from './storage/storage.js';
 import { VapidKeyRing } from './vapid-key-ring.js';
@@ -42,7 +43,14 @@ export interface HeraldServer {
   close(): Promise<void>;
 }
 
-/** The warning printed (and reported by /healthz) while HERALD_VAPID_SUBJECT is unset. */
+/**
+ * The warning printed (and reported by /healthz) while HERALD_VAPID_SUBJECT is unset.
+ *
+ * @example
+ * ```ts
+ * (await (await fetch(`${url}/healthz`)).json()).warnings; // [missingSubjectWarning]
+ * ```
+ */
 export const missingSubjectWarning =
   'HERALD_VAPID_SUBJECT is not set: pushes to Apple (Safari) endpoints will fail with ERR_VAPID_SUBJECT_REQUIRED ' +
   'until it is. Set it to mailto:you@your-domain or an https: URL of your site.';
@@ -106,6 +114,7 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
           storage,
           sender: options.sender,
           keys,
+          receipts: await ReceiptTokens.load(storage),
           metrics: context.metrics,
           vapidSubject: config.vapidSubject,
           ...options.worker,
