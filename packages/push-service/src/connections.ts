@@ -86,9 +86,22 @@ export class Connections {
   ): boolean {
     const session = this.#byUaid.get(uaid);
     if (!session) return false;
-    this.#byUaid.delete(uaid);
-    session.ws.close(code, reason);
+    this.#drop(session, code, reason);
     return true;
+  }
+
+  /**
+   * Takes a session out of service at once (the disconnect event fires now, not when the peer
+   * finishes the close handshake, which Firefox may take long to do) and makes sure the TCP
+   * connection goes within a second.
+   */
+  #drop(session: Session, code: number, reason: string): void {
+    const uaid = session.uaid;
+    session.uaid = null;
+    if (uaid !== null && this.#byUaid.get(uaid) === session) this.#byUaid.delete(uaid);
+    session.ws.close(code, reason);
+    setTimeout(() => session.ws.terminate(), 1000).unref();
+    if (uaid !== null) this.#context.emit('ua:disconnect', uaid);
   }
 
   /** Closes every connection. */
@@ -161,10 +174,7 @@ export class Connections {
     const reused = requested !== undefined && store.hasClient(requested);
     const uaid = reused ? requested : randomUUID().replaceAll('-', '');
     const previous = this.#byUaid.get(uaid);
-    if (previous) {
-      this.#byUaid.delete(uaid);
-      previous.ws.close(closeCodes.normal, 'another connection said hello with this uaid');
-    }
+    if (previous) this.#drop(previous, closeCodes.normal, 'another connection said hello with this uaid');
     session.uaid = uaid;
     this.#byUaid.set(uaid, session);
     session.ws.send(`{"messageType":"hello","status":200,"uaid":"${uaid}"${helloReplyTail}`);

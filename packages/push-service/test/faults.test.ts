@@ -161,10 +161,11 @@ describe('control API', () => {
     expect((await control('POST', 'refuse-connections', { refuse: true })).json).toEqual({
       refuseConnections: true,
     });
+    const dropped = new Promise((resolve) => ua.once('disconnect', resolve));
     expect((await control('POST', 'disconnect', { endpoint: sub.endpoint })).json).toEqual({
       disconnected: 1,
     });
-    await service.waitFor('ua:disconnect', (u) => u === ua.uaid);
+    expect(await dropped).toBe(1000);
     await expect(ua.reconnect()).rejects.toMatchObject({ code: 'ERR_NOT_CONNECTED' });
     expect((await push(sub, 'waited')).status).toBe(201);
     await control('POST', 'refuse-connections', { refuse: false });
@@ -183,8 +184,9 @@ describe('control API', () => {
     expect((await (await push(expiring, null)).json()).errno).toBe(103);
     const oldUaid = ua.uaid;
     const changed = new Promise((resolve) => ua.once('subscriptionchange', resolve));
+    const dropped = new Promise((resolve) => ua.once('disconnect', resolve));
     expect((await control('POST', 'reset-uaid', { uaid: oldUaid })).json).toEqual({ reset: oldUaid });
-    await service.waitFor('ua:disconnect', (u) => u === oldUaid);
+    await dropped;
     await ua.reconnect();
     expect(ua.uaid).not.toBe(oldUaid);
     expect(((await changed) as unknown[]).length).toBe(2);

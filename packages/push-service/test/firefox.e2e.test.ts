@@ -1,10 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  generateVapidKeys,
+  maxPayloadLength,
+  type PushSubscriptionJSON,
+  type SendOptions,
+  sendNotification,
+} from '@herald/webpush';
 import { type Browser, launch, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { PushService } from '../src/index.js';
-import { push, vapidKeys } from './helpers.js';
 
 // Real Firefox ESR (Debian) against our push service: the strongest proof that the protocol
 // side is right and that what @herald/webpush encrypts is what a browser decrypts.
@@ -25,7 +31,9 @@ let pages: Server;
 let pageOrigin: string;
 let browser: Browser;
 let page: Page;
-let keys: Awaited<ReturnType<typeof vapidKeys>>;
+let vapid: SendOptions['vapid'];
+let vapidPublicKey: string;
+let subscription: PushSubscriptionJSON;
 const reports: Report[] = [];
 const reportWaiters: Array<(report: Report) => void> = [];
 
@@ -33,20 +41,23 @@ function nextReport(timeoutMs = 10_000): Promise<Report> {
   const queued = reports.shift();
   if (queued) return Promise.resolve(queued);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no report from the service worker within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    reportWaiters.push((report) => {
+    const waiter = (report: Report) => {
       clearTimeout(timer);
       resolve(report);
-    });
+    };
+    const timer = setTimeout(() => {
+      reportWaiters.splice(reportWaiters.indexOf(waiter), 1);
+      reject(new Error(`no report from the service worker within ${timeoutMs} ms`));
+    }, timeoutMs);
+    reportWaiters.push(waiter);
   });
 }
 
 beforeAll(async () => {
   service = await PushService.start({ port: 0 });
-  keys = await vapidKeys();
+  const keys = await generateVapidKeys();
+  vapidPublicKey = keys.publicKey;
+  vapid = { subject: 'mailto:e2e@example.com', ...keys };
   const files: Record<string, [string, string]> = {
     '/': ['text/html', readFileSync(new URL('./fixtures/page.html', import.meta.url), 'utf8')],
     '/sw.js': ['text/javascript', readFileSync(new URL('./fixtures/sw.js', import.meta.url), 'utf8')],
@@ -83,7 +94,14 @@ beforeAll(async () => {
     browser: 'firefox',
     executablePath: '/usr/bin/firefox-esr',
     headless: true,
-    extraPrefsFirefox: { ...service.firefoxPrefs(), 'dom.push.maxQuotaPerSubscription': 1000 },
+    extraPrefsFirefox: {
+      ...service.firefoxPrefs(),
+      'dom.push.maxQuotaPerSubscription': 1000,
+      'dom.push.loglevel': process.env.PUSH_DEBUG ? 'debug' : 'error',
+      'devtools.console.stdout.chrome': Boolean(process.env.PUSH_DEBUG),
+      'devtools.console.stdout.content': Boolean(process.env.PUSH_DEBUG),
+    },
+    dumpio: Boolean(process.env.PUSH_DEBUG),
   });
   await hello;
   page = await browser.newPage();
@@ -96,23 +114,77 @@ afterAll(async () => {
   await new Promise((resolve) => pages?.close(resolve));
 });
 
-test('Firefox subscribes through the service and decrypts what @herald/webpush sends', async () => {
-  const subscription = (await page.evaluate(
-    (key) => (globalThis as unknown as Herald).herald.subscribe(key),
-    keys.publicKeyText,
-  )) as { endpoint: string; keys: { p256dh: string; auth: string } };
-  expect(subscription.endpoint.startsWith(`${service.origin}/wpush/v1/`)).toBe(true);
+function send(payload: string | null, options: SendOptions = {}) {
+  return sendNotification(subscription, payload, { vapid, ttl: 600, allowHttp: true, ...options });
+}
 
-  for (const [encoding, payload] of [
+function subscribe(): Promise<PushSubscriptionJSON> {
+  return page.evaluate(
+    (key) => (globalThis as unknown as Herald).herald.subscribe(key),
+    vapidPublicKey,
+  ) as Promise<PushSubscriptionJSON>;
+}
+
+/** Sends, expects 201, and returns what the service worker reported for it. */
+async function roundTrip(payload: string, options: SendOptions = {}): Promise<Report> {
+  const result = await send(payload, options);
+  expect(result).toMatchObject({ kind: 'delivered', status: 201 });
+  return nextReport();
+}
+
+test('Firefox subscribes through the service and decrypts what @herald/webpush sends, byte for byte', async () => {
+  subscription = await subscribe();
+  expect(subscription.endpoint!.startsWith(`${service.origin}/wpush/v1/`)).toBe(true);
+  const nearLimit = `${'x'.repeat(maxPayloadLength() - 10)}é✓`;
+  for (const [contentEncoding, payload] of [
     ['aes128gcm', 'plain ascii'],
-    ['aesgcm', 'legacy encoding'],
+    ['aesgcm', 'legacy encoding, still accepted by browsers'],
     ['aes128gcm', 'non-ASCII: héllo wörld ✓ 日本語 🎉'],
+    ['aes128gcm', nearLimit],
   ] as const) {
-    const response = await push(subscription, payload, { vapid: keys, encoding });
-    expect(response.status).toBe(201);
-    const report = await nextReport();
+    const report = await roundTrip(payload, { contentEncoding });
     expect(report.type).toBe('push');
-    expect(Buffer.from(report.data!, 'base64').toString()).toBe(payload);
+    expect(Buffer.from(report.data!, 'base64')).toEqual(Buffer.from(payload));
+    // showNotification resolved inside the push event.
     expect(report.notification).toBe('ok');
   }
-}, 60_000);
+  expect(Buffer.byteLength(nearLimit)).toBe(maxPayloadLength() - 10 + 5);
+}, 30_000);
+
+test('messages sent while Firefox is disconnected arrive after it reconnects; a Topic keeps only the newer', async () => {
+  // Keep Firefox away while the messages are sent, then let it back in.
+  service.faults.refuseConnections = true;
+  const [uaid] = service.connectedUserAgents();
+  expect(service.disconnect()).toBe(1);
+  expect(service.connectedUserAgents()).toEqual([]);
+  expect(await send('old score', { topic: 'score' })).toMatchObject({ status: 201 });
+  expect(await send('new score', { topic: 'score' })).toMatchObject({ status: 201 });
+  expect(await send('no topic')).toMatchObject({ status: 201 });
+  expect(service.status().messages).toBe(2);
+  const back = service.waitFor('ua:hello', (u, reused) => u === uaid && reused, 20_000);
+  service.faults.refuseConnections = false;
+  await back;
+  const reports = [await nextReport(), await nextReport()];
+  // The service sends them in order; Firefox runs the two push events concurrently.
+  expect(reports.map((r) => Buffer.from(r.data!, 'base64').toString()).sort()).toEqual([
+    'new score',
+    'no topic',
+  ]);
+  await expect(nextReport(500)).rejects.toThrow(/no report/);
+}, 40_000);
+
+test('a uaid reset makes Firefox drop its subscription and fire pushsubscriptionchange', async () => {
+  const old = subscription.endpoint;
+  const uaid = service.resetUserAgent({ endpoint: old! });
+  await service.waitFor('ua:hello', (u, reused) => u !== uaid && !reused, 20_000);
+  expect(await nextReport()).toEqual({ type: 'pushsubscriptionchange', old });
+  expect(await send('to the dropped one')).toMatchObject({ kind: 'gone', status: 410 });
+}, 30_000);
+
+test('after unsubscribe() the next send is 410 Gone', async () => {
+  subscription = await subscribe();
+  expect(await roundTrip('once more')).toMatchObject({ type: 'push' });
+  expect(await page.evaluate(() => (globalThis as unknown as Herald).herald.unsubscribe())).toBe(true);
+  const result = await send('to nobody');
+  expect(result).toMatchObject({ kind: 'gone', status: 410 });
+}, 20_000);

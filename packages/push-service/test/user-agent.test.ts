@@ -47,3 +47,37 @@ describe('HeadlessUserAgent', () => {
     agent.close();
   });
 });
+
+describe('HeadlessUserAgent with autoReconnect', () => {
+  test('comes back by itself after the service drops it, retrying while refused, but not after 4774', async () => {
+    const agent = await HeadlessUserAgent.connect(service.websocketUrl, { autoReconnect: { retryMs: 50 } });
+    const subscription = await agent.subscribe();
+    const uaid = agent.uaid;
+    service.faults.refuseConnections = true;
+    service.disconnect({ uaid });
+    expect((await push(subscription, 'sent while refused')).status).toBe(201);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(agent.connected).toBe(false);
+    const back = service.waitFor('ua:hello', (u, reused) => u === uaid && reused);
+    service.faults.refuseConnections = false;
+    await back;
+    expect((await agent.waitForMessage()).text()).toBe('sent while refused');
+
+    const dropped = new Promise((resolve) => agent.once('disconnect', resolve));
+    service.disconnect({ uaid }, { backoff: true });
+    expect(await dropped).toBe(4774);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(agent.connected).toBe(false);
+    agent.close();
+  });
+
+  test('disconnect() keeps it away until reconnect()', async () => {
+    const agent = await HeadlessUserAgent.connect(service.websocketUrl, { autoReconnect: { retryMs: 20 } });
+    agent.disconnect();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(agent.connected).toBe(false);
+    await agent.reconnect();
+    expect(agent.connected).toBe(true);
+    agent.close();
+  });
+});

@@ -1,3 +1,4 @@
+import { validateVapidSubject } from '@herald/webpush';
 import { ServerError } from './errors.js';
 import { EndpointPolicy } from './push/endpoint-policy.js';
 
@@ -30,7 +31,14 @@ export interface HeraldConfig {
   siteUrl: string;
 }
 
-/** Where each setting comes from: the environment variable and the `herald serve` flag. */
+/**
+ * Where each setting comes from: the environment variable and the `herald serve` flag.
+ *
+ * @example
+ * ```ts
+ * configSources.port; // { env: 'PORT', flag: 'port' }
+ * ```
+ */
 export const configSources = {
   port: { env: 'PORT', flag: 'port' },
   host: { env: 'HERALD_HOST', flag: 'host' },
@@ -49,37 +57,6 @@ export const configSources = {
 
 const invalid = (name: string, expected: string, got: string) =>
   new ServerError('ERR_INVALID_CONFIG', `${name} must be ${expected}, got ${JSON.stringify(got)}`);
-
-/**
- * Checks a VAPID subject the way Apple does (field notes): a `mailto:` address with a real
- * domain, or an `https:` URL; Apple answers 403 BadJwtToken for `mailto:x@localhost`, a bare
- * address or an `http:` URL. Returns the reason it is invalid, or `undefined` when it is valid.
- *
- * @example
- * ```ts
- * vapidSubjectProblem('mailto:ops@example.com'); // undefined
- * vapidSubjectProblem('ops@example.com'); // 'it must start with mailto: or https:'
- * ```
- */
-export function vapidSubjectProblem(subject: string): string | undefined {
-  if (subject.startsWith('mailto:')) {
-    const match = /^mailto:[^@\s]+@([^@\s]+)$/.exec(subject);
-    if (!match) return 'a mailto: subject needs one address, like mailto:ops@example.com';
-    const domain = match[1]!.toLowerCase();
-    if (domain === 'localhost' || !domain.includes('.')) return `"${domain}" is not a public mail domain`;
-    return undefined;
-  }
-  if (subject.startsWith('https:')) {
-    try {
-      const url = new URL(subject);
-      if (url.hostname === 'localhost') return 'an https: subject must name a public host';
-      return undefined;
-    } catch {
-      return 'it is not a valid https: URL';
-    }
-  }
-  return 'it must start with mailto: or https:';
-}
 
 const list = (value: string | undefined): string[] =>
   (value ?? '')
@@ -128,9 +105,14 @@ export function loadConfig(
   }
   const vapidSubject = read('vapidSubject');
   if (vapidSubject !== undefined) {
-    const problem = vapidSubjectProblem(vapidSubject);
-    if (problem)
-      throw invalid('HERALD_VAPID_SUBJECT', `a mailto: address or https: URL (${problem})`, vapidSubject);
+    // The same rule the signer applies (@herald/webpush), checked at start rather than per send.
+    try {
+      validateVapidSubject(vapidSubject);
+    } catch (cause) {
+      throw new ServerError('ERR_INVALID_CONFIG', `HERALD_VAPID_SUBJECT: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
   }
   const corsOrigins = list(read('corsOrigins'));
   for (const origin of corsOrigins) {

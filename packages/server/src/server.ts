@@ -43,7 +43,14 @@ export interface HeraldServer {
   close(): Promise<void>;
 }
 
-/** The warning printed (and reported by /healthz) while HERALD_VAPID_SUBJECT is unset. */
+/**
+ * The warning printed (and reported by /healthz) while HERALD_VAPID_SUBJECT is unset.
+ *
+ * @example
+ * ```ts
+ * (await (await fetch(`${url}/healthz`)).json()).warnings; // [missingSubjectWarning]
+ * ```
+ */
 export const missingSubjectWarning =
   'HERALD_VAPID_SUBJECT is not set: pushes to Apple (Safari) endpoints will fail with ERR_VAPID_SUBJECT_REQUIRED ' +
   'until it is. Set it to mailto:you@your-domain or an https: URL of your site.';

@@ -4,7 +4,14 @@
  * received, and may be reworded. `docs/errors.md` lists every code; a test fails when the two drift.
  */
 
-/** The stable error codes of `@herald/webpush`, with what each means. */
+/**
+ * The stable error codes of `@herald/webpush`, with what each means.
+ *
+ * @example
+ * ```ts
+ * errorCodes.ERR_PAYLOAD_TOO_LARGE; // 'a payload would encrypt to a body larger than …'
+ * ```
+ */
 export const errorCodes = {
   ERR_INVALID_BASE64URL: 'a string is not valid base64url',
   ERR_INVALID_KEY: 'a key has the wrong length, encoding or is not a point on P-256',
@@ -28,9 +35,17 @@ export const errorCodes = {
   ERR_TIMEOUT: 'a request to a push service did not complete within its time limit',
   ERR_NETWORK: 'a request to a push service failed before a complete answer arrived (refused, reset, DNS)',
   ERR_TRANSPORT_CLOSED: 'a request was given to a transport that has been closed',
+  ERR_BACKEND_CLOSED: 'a key agreement was asked of a parallel crypto backend that has been closed',
 } as const;
 
-/** A stable error code, see {@link errorCodes}. */
+/**
+ * A stable error code, see {@link errorCodes}.
+ *
+ * @example
+ * ```ts
+ * const retryable = (code: WebPushErrorCode) => code === 'ERR_TIMEOUT' || code === 'ERR_NETWORK';
+ * ```
+ */
 export type WebPushErrorCode = keyof typeof errorCodes;
 
 /**

@@ -34,6 +34,7 @@ export {
   classifyFailure,
   classifyResponse,
   type DeliveredResult,
+  type ErrorAnswer,
   type FailedResult,
   maxSnippetLength,
   type RejectedResult,
@@ -62,6 +63,7 @@ export {
 export type { Transport, TransportResponse, TransportSendOptions } from './send/transport.js';
 export {
   defaultMaxEndpointLength,
+  type KeylessSubscription,
   type PushSubscriptionJSON,
   type SubscriptionValidationOptions,
   type ValidSubscription,

@@ -1,8 +1,16 @@
 import type { CryptoBackend } from './crypto/backend.js';
+import { describeValue } from './describe-value.js';
 import { type ContentEncoding, encrypt } from './ece/encrypt.js';
 import { WebPushError } from './errors.js';
 import type { PushRequest } from './push-request.js';
-import { type PushSubscriptionJSON, parseSubscription, type ValidSubscription } from './subscription.js';
+import {
+  type KeylessSubscription,
+  type PushSubscriptionJSON,
+  type PushTarget,
+  parseKeylessTarget,
+  parseSubscription,
+  type ValidSubscription,
+} from './subscription.js';
 import { VapidSigner } from './vapid/signer.js';
 import { getVapidSigner, type VapidDetails } from './vapid/signer-cache.js';
 
@@ -102,38 +110,36 @@ function invalidOption(message: string): WebPushError {
   return new WebPushError('ERR_INVALID_ARGUMENT', message);
 }
 
-function shown(value: unknown): string {
-  return typeof value === 'string'
-    ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
-    : String(value);
-}
-
 function ttlText(ttl: unknown): string {
   if (ttl === undefined) return defaultTtlText;
   if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0 || ttl > maxTtl) {
-    throw invalidOption(`ttl must be an integer number of seconds from 0 to ${maxTtl}, got ${shown(ttl)}`);
+    throw invalidOption(
+      `ttl must be an integer number of seconds from 0 to ${maxTtl}, got ${describeValue(ttl)}`,
+    );
   }
   return String(ttl);
 }
 
 function addExtraHeaders(headers: Record<string, string>, extra: unknown): void {
   if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) {
-    throw invalidOption(`headers must be an object of header names to string values, got ${shown(extra)}`);
+    throw invalidOption(
+      `headers must be an object of header names to string values, got ${describeValue(extra)}`,
+    );
   }
   for (const name of Object.keys(extra)) {
     const value = (extra as Record<string, unknown>)[name];
     if (!headerNamePattern.test(name))
-      throw invalidOption(`headers: ${shown(name)} is not a valid header name`);
+      throw invalidOption(`headers: ${describeValue(name)} is not a valid header name`);
     const lower = name.toLowerCase();
     if (lower === '__proto__') throw invalidOption('headers: "__proto__" is not a usable header name');
     if (computedHeaders.has(lower) || Object.hasOwn(headers, lower)) {
       throw invalidOption(
-        `headers: ${shown(name)} is set by buildPushRequest itself; use its option instead of an extra header`,
+        `headers: ${describeValue(name)} is set by buildPushRequest itself; use its option instead of an extra header`,
       );
     }
     if (typeof value !== 'string' || !headerValuePattern.test(value)) {
       throw invalidOption(
-        `headers: the value of ${shown(name)} must be a string without CR, LF or NUL, got ${shown(value)}`,
+        `headers: the value of ${describeValue(name)} must be a string without CR, LF or NUL, got ${describeValue(value)}`,
       );
     }
     headers[lower] = value;
@@ -156,6 +162,7 @@ function addExtraHeaders(headers: Record<string, string>, extra: unknown): void 
  * - the extra `headers`.
  *
  * An empty string or array is a payload (an encrypted empty message), unlike in web-push.
+ * Without a payload the subscription may come without `keys` (as web-push allows).
  *
  * @throws WebPushError `ERR_INVALID_SUBSCRIPTION`, `ERR_INVALID_ARGUMENT` (options) or
  * `ERR_PAYLOAD_TOO_LARGE`, before anything is sent.
@@ -167,17 +174,22 @@ function addExtraHeaders(headers: Record<string, string>, extra: unknown): void 
  * ```
  */
 export async function buildPushRequest(
-  subscription: PushSubscriptionJSON | ValidSubscription,
+  subscription: PushSubscriptionJSON | ValidSubscription | KeylessSubscription,
   payload?: string | Uint8Array | null,
   options?: PushRequestOptions,
 ): Promise<PushRequest> {
-  const target = parseSubscription(subscription, options);
+  const withoutPayload = payload === null || payload === undefined;
+  const target: PushTarget =
+    (withoutPayload ? parseKeylessTarget(subscription, options) : undefined) ??
+    parseSubscription(subscription, options);
   const ttl = ttlText(options?.ttl);
   const headers: Record<string, string> = { ttl };
   const urgency = options?.urgency;
   if (urgency !== undefined) {
     if (!urgencies.has(urgency)) {
-      throw invalidOption(`urgency must be one of very-low, low, normal, high, got ${shown(urgency)}`);
+      throw invalidOption(
+        `urgency must be one of very-low, low, normal, high, got ${describeValue(urgency)}`,
+      );
     }
     headers.urgency = urgency;
   }
@@ -185,14 +197,14 @@ export async function buildPushRequest(
   if (topic !== undefined) {
     if (typeof topic !== 'string' || !topicPattern.test(topic)) {
       throw invalidOption(
-        `topic must be 1 to 32 characters of the base64url alphabet (A-Z a-z 0-9 - _), got ${shown(topic)}`,
+        `topic must be 1 to 32 characters of the base64url alphabet (A-Z a-z 0-9 - _), got ${describeValue(topic)}`,
       );
     }
     headers.topic = topic;
   }
   const encoding = options?.contentEncoding;
   if (encoding !== undefined && encoding !== 'aes128gcm' && encoding !== 'aesgcm') {
-    throw invalidOption(`contentEncoding must be 'aes128gcm' or 'aesgcm', got ${shown(encoding)}`);
+    throw invalidOption(`contentEncoding must be 'aes128gcm' or 'aesgcm', got ${describeValue(encoding)}`);
   }
   // WNS rejects TTL 0 unless told not to cache the notification, which is what TTL 0 means.
   if (ttl === '0' && target.hostname.endsWith(wnsHost)) headers['x-wns-cache-policy'] = 'no-cache';
@@ -210,11 +222,12 @@ export async function buildPushRequest(
   if (options?.headers !== undefined) addExtraHeaders(headers, options.headers);
 
   let body: Uint8Array | null = null;
-  if (payload === null || payload === undefined) {
+  if (withoutPayload) {
     headers['content-length'] = '0';
     if (vapidCryptoKey !== undefined) headers['crypto-key'] = vapidCryptoKey;
   } else {
-    const encrypted = await encryptFor(target, payload, options);
+    // With a payload, target came from parseSubscription: the keys are there.
+    const encrypted = await encryptFor(target as ValidSubscription, payload, options);
     body = encrypted.body;
     headers['content-encoding'] = encrypted.contentEncoding;
     headers['content-type'] = 'application/octet-stream';
@@ -242,7 +255,7 @@ function signerFor(
   if (vapid instanceof VapidSigner) return vapid;
   if (typeof vapid !== 'object' || vapid === null) {
     throw invalidOption(
-      `vapid must be a VapidSigner or {subject, publicKey, privateKey}, got ${shown(vapid)}`,
+      `vapid must be a VapidSigner or {subject, publicKey, privateKey}, got ${describeValue(vapid)}`,
     );
   }
   const known = signersByDetails.get(vapid);

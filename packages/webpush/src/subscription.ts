@@ -151,6 +151,48 @@ function parseEndpoint(
 }
 
 /**
+ * A subscription given without keys, which can only receive messages without payload (as
+ * web-push allows: its CLI's `--key` and `--auth` are optional).
+ *
+ * @example
+ * ```ts
+ * await sendNotification({ endpoint }, null, { vapid }); // a tickle: no payload, no keys needed
+ * ```
+ */
+export interface KeylessSubscription {
+  endpoint: string;
+  expirationTime?: number | null;
+  keys?: undefined;
+}
+
+/** Where a request goes: the checked endpoint of any subscription, with or without keys. */
+export interface PushTarget {
+  readonly endpoint: string;
+  readonly origin: string;
+  readonly hostname: string;
+}
+
+/**
+ * The endpoint of a subscription that has no `keys` at all, or `undefined` when it has some
+ * (then {@link parseSubscription} must check them).
+ *
+ * @internal
+ */
+export function parseKeylessTarget(
+  input: unknown,
+  options?: SubscriptionValidationOptions,
+): PushTarget | undefined {
+  if (typeof input !== 'object' || input === null || validated.has(input)) return undefined;
+  const json = input as Record<string, unknown>;
+  if (json.keys !== undefined) return undefined;
+  return parseEndpoint(
+    json.endpoint,
+    options?.allowHttp === true,
+    options?.maxEndpointLength ?? defaultMaxEndpointLength,
+  );
+}
+
+/**
  * The synchronous part of validation: shapes, lengths, the URL. `p256dh` is checked to be
  * 65 bytes starting with 0x04 but not to lie on the curve; the ECDH of every encryption
  * checks that anyway, and a separate curve check would cost as much as the ECDH itself on

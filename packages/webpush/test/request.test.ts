@@ -63,6 +63,22 @@ describe('buildPushRequest', () => {
     expect(empty.body!.length).toBe(86 + 1 + 16);
   });
 
+  test('without a payload the subscription may have no keys, as in web-push', async () => {
+    const request = await buildPushRequest({ endpoint }, null, { ttl: 5 });
+    expect(request).toMatchObject({
+      url: endpoint,
+      body: null,
+      headers: { ttl: '5', 'content-length': '0' },
+    });
+    await expect(buildPushRequest({ endpoint }, 'x')).rejects.toMatchObject({
+      code: 'ERR_INVALID_SUBSCRIPTION',
+      message: 'keys must be an object {p256dh, auth}, got undefined',
+    });
+    await expect(buildPushRequest({ endpoint: 'http://x/' }, null)).rejects.toMatchObject({
+      code: 'ERR_INVALID_SUBSCRIPTION',
+    });
+  });
+
   test('ttl, urgency and topic are sent as given', async () => {
     const ua = await subscriber(endpoint);
     const request = await buildPushRequest(ua.json, null, { ttl: 0, urgency: 'very-low', topic: 'a-B_9' });
@@ -99,6 +115,8 @@ describe('buildPushRequest', () => {
     await expectArgumentError(build({ topic: 'a b' }), /got "a b"/);
     await expectArgumentError(build({ topic: '' }), /topic/);
     await expectArgumentError(build({ contentEncoding: 'gzip' }), /contentEncoding/);
+    // Regression: describing { toString: false } with String() threw a TypeError (found by fast-check).
+    await expectArgumentError(build({ ttl: { toString: false } }), /got object$/);
   });
 
   test('extra headers are added, and may not override or smuggle', async () => {

@@ -13,7 +13,7 @@ export interface WorkerOptions {
   storage: Storage;
   sender: PushSender;
   keys: VapidKeyRing;
-  /** Signs each delivery's receipt token, put in its payload for @herald/sw. */
+  /** Signs the per-delivery receipt token carried in each payload. */
   receipts: ReceiptTokens;
   metrics?: Metrics;
   /** The VAPID `sub`; without a valid one, Apple endpoints fail with ERR_VAPID_SUBJECT_REQUIRED. */
@@ -132,7 +132,6 @@ export class DeliveryWorker {
       }
       for (const [messageId, claimed] of byMessage) {
         const message = claimed[0]!.message;
-        const payload = message.payload;
         const outcomes = await this.#sendAll(
           claimed.map((c) => ({
             subscription: c.subscription,
@@ -140,7 +139,6 @@ export class DeliveryWorker {
             attempts: c.delivery.attempts + 1,
           })),
           message,
-          payload,
         );
         await this.#o.storage.recordRetries(messageId, this.owner, outcomes, Date.now());
       }
@@ -149,7 +147,6 @@ export class DeliveryWorker {
   }
 
   async #fanOut(message: MessageRecord): Promise<void> {
-    const payload = message.payload;
     let cursor = message.cursor;
     while (!this.#stopping) {
       const batch = await this.#o.storage.targetBatch(message.target, cursor, this.#o.batchSize);
@@ -157,7 +154,6 @@ export class DeliveryWorker {
       const outcomes = await this.#sendAll(
         batch.map((s) => ({ subscription: s, id: s.id, attempts: 1 })),
         message,
-        payload,
       );
       if (batch.length > 0) cursor = batch.at(-1)!.id;
       const held = await this.#o.storage.recordFanout(
@@ -174,14 +170,13 @@ export class DeliveryWorker {
   async #sendAll(
     targets: { subscription: SubscriptionRecord | undefined; id: string; attempts: number }[],
     message: MessageRecord,
-    payload: string,
   ): Promise<DeliveryOutcome[]> {
     const outcomes: DeliveryOutcome[] = new Array(targets.length);
     let next = 0;
     const lanes = Array.from({ length: Math.min(this.#o.concurrency, targets.length) }, async () => {
       while (next < targets.length) {
         const index = next++;
-        outcomes[index] = await this.#sendOne(targets[index]!, message, payload);
+        outcomes[index] = await this.#sendOne(targets[index]!, message);
       }
     });
     await Promise.all(lanes);
@@ -191,7 +186,6 @@ export class DeliveryWorker {
   async #sendOne(
     target: { subscription: SubscriptionRecord | undefined; id: string; attempts: number },
     message: MessageRecord,
-    payload: string,
   ): Promise<DeliveryOutcome> {
     const now = Date.now();
     const expiresAt = message.sendAt + message.ttl * 1000;
@@ -247,12 +241,12 @@ export class DeliveryWorker {
         contentEncoding: subscription.contentEncoding,
         vapidKey: { publicKey: key.publicKey, privateKey: key.privateKey },
         vapidSubject: this.#o.vapidSubject,
-        // Per delivery: the receipt token is bound to this message and this subscription.
-        payload: withDelivery(payload, {
-          message: message.id,
-          subscription: subscription.id,
-          receipt: this.#o.receipts.sign(message.id, subscription.id),
-        }),
+        payload: withDelivery(
+          message.payload,
+          message.id,
+          subscription.id,
+          this.#o.receipts.sign(message.id, subscription.id),
+        ),
         ttl,
         urgency: message.urgency,
         topic: message.topic,

@@ -2,18 +2,21 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { decodeBase64Url, encodeBase64Url } from '@herald/webpush';
 import type { Storage } from '../storage/storage.js';
 
+const settingKey = 'receipt_secret';
+
 /**
  * Per-delivery receipt tokens (docs/payload.md): `base64url(HMAC-SHA-256(secret,
  * "herald-receipt\0" + message + "\0" + subscription))`, first 16 bytes. The token travels only
- * inside the encrypted push payload (RFC 8291), so only the browser that received the message can
- * report `delivered`, `clicked` or `closed` for it: receipts cannot be forged for messages or
- * subscriptions the caller does not hold. 128 bits are plenty against guessing through a
- * rate-limited route, and keep the payload small.
+ * inside the encrypted payload, so only the browser that decrypted the message can report
+ * receipts for that delivery. The secret is generated once and kept in the settings table.
+ *
+ * @example
+ * ```ts
+ * const receipts = await ReceiptTokens.load(storage);
+ * const token = receipts.sign(messageId, subscriptionId);
+ * receipts.verify(messageId, subscriptionId, token); // true
+ * ```
  */
-const settingKey = 'receipt_token_secret';
-const tokenBytes = 16;
-
-/** Signs and checks receipt tokens with the server's secret. */
 export class ReceiptTokens {
   readonly #secret: Buffer;
 
@@ -21,15 +24,7 @@ export class ReceiptTokens {
     this.#secret = secret;
   }
 
-  /**
-   * Loads the secret, generating it on first use (the first process to store it wins).
-   *
-   * @example
-   * ```ts
-   * const tokens = await ReceiptTokens.load(storage);
-   * tokens.sign('msg_1', 'sub_1');
-   * ```
-   */
+  /** Loads the secret, generating it on first use (the first process to store it wins). */
   static async load(storage: Storage): Promise<ReceiptTokens> {
     const secret = await storage.setSettingIfAbsent(settingKey, encodeBase64Url(randomBytes(32)));
     return new ReceiptTokens(Buffer.from(decodeBase64Url(secret)));
@@ -39,15 +34,13 @@ export class ReceiptTokens {
     return createHmac('sha256', this.#secret)
       .update(`herald-receipt\0${messageId}\0${subscriptionId}`)
       .digest()
-      .subarray(0, tokenBytes);
+      .subarray(0, 16);
   }
 
-  /** The token of one delivery. */
   sign(messageId: string, subscriptionId: string): string {
     return encodeBase64Url(this.#mac(messageId, subscriptionId));
   }
 
-  /** Whether `token` is the token of this delivery (constant-time comparison). */
   verify(messageId: string, subscriptionId: string, token: string): boolean {
     let presented: Uint8Array;
     try {

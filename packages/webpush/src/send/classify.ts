@@ -1,3 +1,4 @@
+import { describeValue } from '../describe-value.js';
 import { WebPushError } from '../errors.js';
 import type { PushRequest } from '../push-request.js';
 import { parseRetryAfter } from './retry-after.js';
@@ -54,18 +55,15 @@ export interface DeliveredResult {
 }
 
 /**
- * The push service answered with an error status.
+ * What every answer with an error status carries.
  *
  * @example
  * ```ts
- * if (result.kind === 'unauthorized') console.error(result.status, result.reason);
+ * const { status, reason, errno }: ErrorAnswer = result;
  * ```
  */
-export interface RejectedResult {
-  kind: 'gone' | 'payload-too-large' | 'bad-request' | 'unauthorized' | 'push-service-error';
+export interface ErrorAnswer {
   ok: false;
-  /** True only for 5xx `push-service-error`s. */
-  retryable: boolean;
   endpoint: string;
   status: number;
   /** The start of the response body (at most {@link maxSnippetLength} characters). */
@@ -79,6 +77,26 @@ export interface RejectedResult {
   errno: number | undefined;
 }
 
+/** The kinds of {@link RejectedResult}. */
+type RejectedKind = 'gone' | 'payload-too-large' | 'bad-request' | 'unauthorized' | 'push-service-error';
+
+/**
+ * The push service answered with an error status other than throttling: one object type per
+ * kind, so that checking `kind` narrows. `retryable` is true only for a 5xx
+ * `push-service-error`.
+ *
+ * @example
+ * ```ts
+ * if (result.kind === 'unauthorized') console.error(result.status, result.reason);
+ * ```
+ */
+export type RejectedResult = {
+  [K in RejectedKind]: ErrorAnswer & {
+    kind: K;
+    retryable: K extends 'push-service-error' ? boolean : false;
+  };
+}[RejectedKind];
+
 /**
  * The push service asked to slow down (429, 503, WNS 406).
  *
@@ -87,7 +105,7 @@ export interface RejectedResult {
  * if (result.kind === 'throttled') await sleep(result.retryAfterMs ?? backoff(attempt));
  * ```
  */
-export interface ThrottledResult extends Omit<RejectedResult, 'kind' | 'retryable'> {
+export interface ThrottledResult extends ErrorAnswer {
   kind: 'throttled';
   retryable: true;
   /** The `Retry-After` delay in ms (from seconds or an HTTP date), when the service sent one. */
@@ -95,22 +113,25 @@ export interface ThrottledResult extends Omit<RejectedResult, 'kind' | 'retryabl
 }
 
 /**
- * No complete answer arrived: the message may or may not have reached the push service.
+ * No complete answer arrived (`timeout` or `network-error`): the message may or may not have
+ * reached the push service. One object type per kind, so that checking `kind` narrows.
  *
  * @example
  * ```ts
  * if (result.kind === 'timeout' || result.kind === 'network-error') console.warn(result.error.message);
  * ```
  */
-export interface FailedResult {
-  kind: 'network-error' | 'timeout';
-  ok: false;
-  retryable: true;
-  endpoint: string;
-  status: undefined;
-  /** `ERR_TIMEOUT` or `ERR_NETWORK`, with the underlying error as `cause`. */
-  error: WebPushError;
-}
+export type FailedResult = {
+  [K in 'network-error' | 'timeout']: {
+    kind: K;
+    ok: false;
+    retryable: true;
+    endpoint: string;
+    status: undefined;
+    /** `ERR_TIMEOUT` or `ERR_NETWORK`, with the underlying error as `cause`. */
+    error: WebPushError;
+  };
+}['network-error' | 'timeout'];
 
 /**
  * The typed outcome of one send. Results are values: only invalid input (before anything is
@@ -192,7 +213,7 @@ export function classifyResponse(
     body,
     reason,
     errno,
-  };
+  } as RejectedResult;
 }
 
 /**
@@ -209,11 +230,11 @@ export function classifyFailure(request: Pick<PushRequest, 'url' | 'origin'>, er
       ? error
       : new WebPushError(
           'ERR_NETWORK',
-          `request to ${request.origin} failed: ${error instanceof Error ? error.message : String(error)}`,
+          `request to ${request.origin} failed: ${error instanceof Error ? error.message : describeValue(error)}`,
           { cause: error },
         );
   return {
-    kind: failure.code === 'ERR_TIMEOUT' ? 'timeout' : 'network-error',
+    kind: failure.code === 'ERR_TIMEOUT' ? ('timeout' as const) : ('network-error' as const),
     ok: false,
     retryable: true,
     endpoint: request.url,
@@ -227,7 +248,7 @@ function isWns(origin: string): boolean {
   return origin.endsWith(wnsHost);
 }
 
-function kindOf(status: number): RejectedResult['kind'] {
+function kindOf(status: number): RejectedKind {
   switch (status) {
     case 404:
     case 410:
@@ -244,7 +265,10 @@ function kindOf(status: number): RejectedResult['kind'] {
   }
 }
 
-/** Reads the reason out of Mozilla's `{code, errno, error, message}`, Apple's `{reason}` or a text body. */
+/**
+ * Reads the reason out of Mozilla's `{code, errno, error, message}`, Apple's `{reason}`,
+ * `{error: {message}}`, or a text body.
+ */
 function explain(body: string): { reason: string | undefined; errno: number | undefined } {
   const text = body.trim();
   if (text.length === 0) return { reason: undefined, errno: undefined };
@@ -253,7 +277,14 @@ function explain(body: string): { reason: string | undefined; errno: number | un
       const json: unknown = JSON.parse(text);
       if (typeof json === 'object' && json !== null) {
         const { message, error, reason, errno } = json as Record<string, unknown>;
-        const said = [reason, message, error].find((v): v is string => typeof v === 'string' && v !== '');
+        // Some services nest it: { error: { message } } (Google APIs, web-push-testing).
+        const nested =
+          typeof error === 'object' && error !== null
+            ? (error as Record<string, unknown>).message
+            : undefined;
+        const said = [reason, message, error, nested].find(
+          (v): v is string => typeof v === 'string' && v !== '',
+        );
         return {
           reason: said === undefined ? undefined : oneLine(said),
           errno: typeof errno === 'number' && Number.isInteger(errno) ? errno : undefined,

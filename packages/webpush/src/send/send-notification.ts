@@ -1,7 +1,8 @@
+import { describeValue } from '../describe-value.js';
 import { WebPushError } from '../errors.js';
 import type { PushRequest } from '../push-request.js';
 import { buildPushRequest, type PushRequestOptions } from '../request.js';
-import type { PushSubscriptionJSON, ValidSubscription } from '../subscription.js';
+import type { KeylessSubscription, PushSubscriptionJSON, ValidSubscription } from '../subscription.js';
 import { classifyFailure, classifyResponse, type SendResult } from './classify.js';
 import { sharedTransport } from './create-transport.js';
 import type { Transport, TransportSendOptions } from './transport.js';
@@ -61,14 +62,14 @@ export function transportOptions(options: DeliveryOptions | undefined): Transpor
   if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1 || timeout > maxTimeout) {
     throw new WebPushError(
       'ERR_INVALID_ARGUMENT',
-      `timeout must be an integer number of milliseconds from 1 to ${maxTimeout}, got ${String(timeout)}`,
+      `timeout must be an integer number of milliseconds from 1 to ${maxTimeout}, got ${describeValue(timeout)}`,
     );
   }
   const maxResponseBytes = options?.maxResponseBytes ?? defaultMaxResponseBytes;
   if (typeof maxResponseBytes !== 'number' || !Number.isInteger(maxResponseBytes) || maxResponseBytes < 0) {
     throw new WebPushError(
       'ERR_INVALID_ARGUMENT',
-      `maxResponseBytes must be a non-negative integer, got ${String(maxResponseBytes)}`,
+      `maxResponseBytes must be a non-negative integer, got ${describeValue(maxResponseBytes)}`,
     );
   }
   return { timeout, maxResponseBytes, signal: options?.signal };
@@ -122,7 +123,7 @@ export async function deliver(
  * ```
  */
 export async function sendNotification(
-  subscription: PushSubscriptionJSON | ValidSubscription,
+  subscription: PushSubscriptionJSON | ValidSubscription | KeylessSubscription,
   payload?: string | Uint8Array | null,
   options?: SendOptions,
 ): Promise<SendResult> {

@@ -1,3 +1,4 @@
+import { describeValue } from '../describe-value.js';
 import { WebPushError } from '../errors.js';
 import type { PushRequest } from '../push-request.js';
 
@@ -19,7 +20,7 @@ export function closedError(): WebPushError {
 
 /** The `ERR_NETWORK` error transports reject with when no complete answer arrived. */
 export function networkError(request: PushRequest, cause: unknown): WebPushError {
-  let detail = cause instanceof Error ? cause.message : String(cause);
+  let detail = cause instanceof Error ? cause.message : describeValue(cause);
   // fetch() says only "fetch failed"; the reason (ECONNREFUSED, a reset) is its cause.
   const inner = cause instanceof Error ? cause.cause : undefined;
   if (inner instanceof Error && inner.message !== '') detail += ` (${inner.message})`;
