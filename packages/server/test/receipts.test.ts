@@ -82,7 +82,7 @@ class RecordingSender implements PushSender {
   readonly requests: PushRequest[] = [];
   async send(request: PushRequest): Promise<PushResponse> {
     this.requests.push(request);
-    return { status: 201, retryAfter: null, body: '' };
+    return { status: 201, retryAfterMs: undefined, body: '' };
   }
   async close(): Promise<void> {}
 }
