@@ -9,6 +9,8 @@ import type { ChannelRecord, PushStore, StoredMessage } from './storage/store.js
 interface Session {
   ws: WebSocket;
   uaid: string | null;
+  /** Cleared by each keep-alive round, set again by any frame or pong from the peer. */
+  alive: boolean;
 }
 
 /** What the connections need from the service around them. */
@@ -17,6 +19,8 @@ export interface ConnectionsContext {
   /** The endpoint URL for a channel's token. */
   endpointFor(token: string): string;
   emit<K extends keyof PushServiceEvents>(event: K, ...args: PushServiceEvents[K]): void;
+  /** A connection that has not said hello after this many ms is closed (autopush: 5 s). */
+  helloTimeoutMs: number;
 }
 
 /** WebSocket close codes the service uses. */
@@ -63,11 +67,40 @@ export class Connections {
 
   /** Takes over a freshly upgraded WebSocket. */
   accept(ws: WebSocket): void {
-    const session: Session = { ws, uaid: null };
-    ws.on('message', (data, isBinary) => this.#onFrame(session, data as Buffer, isBinary));
+    const session: Session = { ws, uaid: null, alive: true };
+    ws.on('message', (data, isBinary) => {
+      session.alive = true;
+      this.#onFrame(session, data as Buffer, isBinary);
+    });
+    ws.on('pong', () => {
+      session.alive = true;
+    });
     ws.on('close', () => this.#onClose(session));
     // A socket error (reset, oversized frame) closes this socket only; ws emits close after it.
     ws.on('error', () => {});
+    // A socket that never says hello would hold a file descriptor for nothing.
+    const helloTimer = setTimeout(() => {
+      if (session.uaid === null && ws.readyState === ws.OPEN) this.#violation(session, 'no hello in time');
+    }, this.#context.helloTimeoutMs);
+    helloTimer.unref();
+    ws.once('close', () => clearTimeout(helloTimer));
+  }
+
+  /**
+   * One keep-alive round (RFC 6455 §5.5.2 ping frames): connections that did not answer since the
+   * last round are gone without a FIN (a laptop closed, a NAT that forgot) and are terminated, so
+   * that their messages wait in storage instead of going to a dead socket.
+   */
+  keepAlive(): void {
+    for (const session of this.#byUaid.values()) {
+      if (!session.alive) {
+        this.#drop(session, closeCodes.normal, 'no answer to ping');
+        session.ws.terminate();
+        continue;
+      }
+      session.alive = false;
+      session.ws.ping();
+    }
   }
 
   /** Sends a notification if its user agent is connected; false otherwise. */
