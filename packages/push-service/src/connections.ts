@@ -11,6 +11,16 @@ interface Session {
   uaid: string | null;
   /** Cleared by each keep-alive round, set again by any frame or pong from the peer. */
   alive: boolean;
+  /** Closes the socket if no hello comes in time; cleared at hello or close. */
+  helloTimer: NodeJS.Timeout | undefined;
+}
+
+const sessions = new WeakMap<WebSocket, Session>();
+
+/** One shared pong listener for every socket (a closure per socket costs memory for nothing). */
+function onPong(this: WebSocket): void {
+  const session = sessions.get(this);
+  if (session) session.alive = true;
 }
 
 /** What the connections need from the service around them. */
@@ -67,23 +77,21 @@ export class Connections {
 
   /** Takes over a freshly upgraded WebSocket. */
   accept(ws: WebSocket): void {
-    const session: Session = { ws, uaid: null, alive: true };
+    const session: Session = { ws, uaid: null, alive: true, helloTimer: undefined };
+    sessions.set(ws, session);
     ws.on('message', (data, isBinary) => {
       session.alive = true;
       this.#onFrame(session, data as Buffer, isBinary);
     });
-    ws.on('pong', () => {
-      session.alive = true;
-    });
+    ws.on('pong', onPong);
     ws.on('close', () => this.#onClose(session));
     // A socket error (reset, oversized frame) closes this socket only; ws emits close after it.
     ws.on('error', () => {});
     // A socket that never says hello would hold a file descriptor for nothing.
-    const helloTimer = setTimeout(() => {
+    session.helloTimer = setTimeout(() => {
       if (session.uaid === null && ws.readyState === ws.OPEN) this.#violation(session, 'no hello in time');
     }, this.#context.helloTimeoutMs);
-    helloTimer.unref();
-    ws.once('close', () => clearTimeout(helloTimer));
+    session.helloTimer.unref();
   }
 
   /**
@@ -159,6 +167,7 @@ export class Connections {
   }
 
   #onClose(session: Session): void {
+    clearTimeout(session.helloTimer);
     const uaid = session.uaid;
     if (uaid === null) return;
     if (this.#byUaid.get(uaid) === session) this.#byUaid.delete(uaid);
@@ -209,6 +218,8 @@ export class Connections {
     const previous = this.#byUaid.get(uaid);
     if (previous) this.#drop(previous, closeCodes.normal, 'another connection said hello with this uaid');
     session.uaid = uaid;
+    clearTimeout(session.helloTimer);
+    session.helloTimer = undefined;
     this.#byUaid.set(uaid, session);
     session.ws.send(`{"messageType":"hello","status":200,"uaid":"${uaid}"${helloReplyTail}`);
     this.#context.emit('ua:hello', uaid, reused);
