@@ -191,16 +191,17 @@ describe('WebSocket protocol (raw clients)', () => {
       bystander.close();
     });
 
-    test('a second hello, a register without a UUID and a malformed ack', async () => {
-      for (const bad of [
-        { messageType: 'hello' },
-        { messageType: 'register', channelID: 'not-a-uuid' },
-        { messageType: 'ack', updates: [{ channelID: 1 }] },
-        { messageType: 'hello', uaid: 42 },
-      ]) {
+    test('a second hello, a non-string uaid, a register without a UUID and a malformed ack', async () => {
+      const cases: Array<[afterHello: boolean, message: unknown]> = [
+        [true, { messageType: 'hello' }],
+        [false, { messageType: 'hello', uaid: 42 }],
+        [true, { messageType: 'register', channelID: 'not-a-uuid' }],
+        [true, { messageType: 'ack', updates: [{ channelID: 1 }] }],
+      ];
+      for (const [afterHello, message] of cases) {
         const client = await RawClient.open(service.websocketUrl);
-        if (bad.messageType !== 'hello' || 'uaid' in bad === false) await hello(client);
-        client.send(bad);
+        if (afterHello) await hello(client);
+        client.send(message);
         expect((await client.closed).code).toBe(1002);
       }
       expect((await fetch(`${service.origin}/`)).status).toBe(404);

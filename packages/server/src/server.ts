@@ -105,6 +105,7 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
       storage,
       keys,
       linkTokens: await LinkTokens.load(storage),
+      receipts: await ReceiptTokens.load(storage),
       endpoints: new EndpointPolicy(config.allowPushHosts),
       metrics: new Metrics(),
     };
@@ -114,7 +115,7 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
           storage,
           sender: options.sender,
           keys,
-          receipts: await ReceiptTokens.load(storage),
+          receipts: context.receipts,
           metrics: context.metrics,
           vapidSubject: config.vapidSubject,
           ...options.worker,

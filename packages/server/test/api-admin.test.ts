@@ -48,6 +48,7 @@ describe.each([
     ['POST', '/api/v1/messages', { to: { all: true }, notification: { title: 'x' } }],
     ['GET', '/api/v1/messages'],
     ['GET', '/api/v1/messages/msg_x'],
+    ['GET', '/api/v1/stats'],
     ['POST', '/api/v1/messages/msg_x/cancel'],
     ['GET', '/api/v1/vapid-keys'],
     ['POST', '/api/v1/vapid-keys/rotate'],

@@ -2,7 +2,15 @@ import pg from 'pg';
 import { ServerError } from '../errors.js';
 import { newId } from '../ids.js';
 import { checkNotAhead, loadMigrations } from './migrations.js';
-import { tallyOutcomes, toApiKey, toDelivery, toMessage, toSubscription, toVapidKey } from './rows.js';
+import {
+  receiptColumn,
+  tallyOutcomes,
+  toApiKey,
+  toDelivery,
+  toMessage,
+  toSubscription,
+  toVapidKey,
+} from './rows.js';
 import type {
   ApiKeyRecord,
   ClaimedDelivery,
@@ -12,10 +20,12 @@ import type {
   MessageInput,
   MessageRecord,
   MessageTarget,
+  ReceiptInput,
   Storage,
   SubscriptionInput,
   SubscriptionQuery,
   SubscriptionRecord,
+  SubscriptionStats,
   VapidKeyRecord,
 } from './storage.js';
 
@@ -518,6 +528,42 @@ export class PostgresStorage implements Storage {
 
   async countSubscriptions(): Promise<number> {
     return Number((await this.#row('SELECT count(*) AS n FROM subscriptions'))!.n);
+  }
+
+  async subscriptionStats(): Promise<SubscriptionStats> {
+    const byPushService = (
+      await this.#rows(
+        'SELECT push_service_origin AS p, count(*) AS n FROM subscriptions GROUP BY push_service_origin ORDER BY n DESC, p',
+      )
+    ).map((r) => ({ pushService: String(r.p), count: Number(r.n) }));
+    const byDay = (
+      await this.#rows(
+        `SELECT to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS d, count(*) AS n
+         FROM subscriptions GROUP BY d ORDER BY d`,
+      )
+    ).map((r) => ({ day: String(r.d), count: Number(r.n) }));
+    return { total: byPushService.reduce((sum, p) => sum + p.count, 0), byPushService, byDay };
+  }
+
+  async recordReceipts(receipts: ReceiptInput[], now: number): Promise<number> {
+    return this.#tx(async (client) => {
+      let added = 0;
+      for (const r of receipts) {
+        // The message must exist (a receipt for a deleted message is dropped, not an error).
+        const inserted = await client.query(
+          `INSERT INTO receipts (message_id, subscription_id, event, created_at)
+           SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM messages WHERE id = $1)
+           ON CONFLICT DO NOTHING`,
+          [r.messageId, r.subscriptionId, r.event, now],
+        );
+        if (inserted.rowCount === 0) continue;
+        // The column name comes from the closed set of events, never from input text.
+        const column = receiptColumn[r.event];
+        await client.query(`UPDATE messages SET ${column} = ${column} + 1 WHERE id = $1`, [r.messageId]);
+        added++;
+      }
+      return added;
+    });
   }
 
   async setSubscriptionTopics(id: string, topics: string[]): Promise<SubscriptionRecord | undefined> {
