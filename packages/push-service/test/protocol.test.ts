@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { WebSocket } from 'ws';
 import { PushService } from '../src/index.js';
 import { RawClient, vapidKeys } from './helpers.js';
 
@@ -206,5 +207,30 @@ describe('WebSocket protocol (raw clients)', () => {
       }
       expect((await fetch(`${service.origin}/`)).status).toBe(404);
     });
+  });
+});
+
+describe('idle and dead connections', () => {
+  test('a connection that never says hello is closed; a peer that stops answering pings is dropped', async () => {
+    const strict = await PushService.start({ port: 0, helloTimeoutMs: 100, pingIntervalSeconds: 0.25 });
+    const silent = await RawClient.open(strict.websocketUrl);
+    expect(await silent.closed).toEqual({ code: 1002, reason: 'no hello in time' });
+
+    const dead = new WebSocket(strict.websocketUrl, 'push-notification', { autoPong: false });
+    await new Promise((resolve) => dead.once('open', resolve));
+    const deadHello = strict.waitFor('ua:hello');
+    dead.send(JSON.stringify({ messageType: 'hello' }));
+    const [deadUaid] = await deadHello;
+    const healthy = await RawClient.open(strict.websocketUrl);
+    await healthy.request({ messageType: 'hello' });
+    const [gone] = await strict.waitFor('ua:disconnect', () => true, 5000);
+    expect(gone).toBe(deadUaid);
+    // The healthy client answers the pings of the following rounds and stays.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(strict.status().connected).toBe(1);
+    expect(await healthy.request('{}')).toEqual({});
+    healthy.close();
+    dead.terminate();
+    await strict.close();
   });
 });
