@@ -852,7 +852,8 @@ export class PostgresStorage implements Storage {
   async queueDepth(): Promise<{ messages: number; retries: number }> {
     const row = await this.#row(
       `SELECT (SELECT count(*) FROM messages WHERE status IN ('queued', 'sending')) AS messages,
-              (SELECT count(*) FROM deliveries WHERE status = 'retry') AS retries`,
+              (SELECT count(*) FROM deliveries d JOIN messages m ON m.id = d.message_id
+                WHERE d.status = 'retry' AND m.status = 'sending') AS retries`,
     );
     return { messages: Number(row!.messages), retries: Number(row!.retries) };
   }

@@ -723,7 +723,12 @@ export class SqliteStorage implements Storage {
     const messages = Number(
       this.#get("SELECT count(*) AS n FROM messages WHERE status IN ('queued', 'sending')")!.n,
     );
-    const retries = Number(this.#get("SELECT count(*) AS n FROM deliveries WHERE status = 'retry'")!.n);
+    // Retries of a cancelled message are never sent (claimRetries skips them): not queued work.
+    const retries = Number(
+      this.#get(
+        "SELECT count(*) AS n FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.status = 'retry' AND m.status = 'sending'",
+      )!.n,
+    );
     return { messages, retries };
   }
 }
