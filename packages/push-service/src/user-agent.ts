@@ -94,6 +94,8 @@ interface Waiter {
 }
 
 const decoder = new TextDecoder();
+/** How many recent message ids an agent remembers to recognise a re-sent message. */
+const recentVersions = 32;
 
 function received(fields: Omit<ReceivedMessage, 'text' | 'json'>): ReceivedMessage {
   return {
@@ -139,6 +141,8 @@ export class HeadlessUserAgent extends EventEmitter<HeadlessUserAgentEvents> {
   #chain: Promise<void> = Promise.resolve();
   #receivedCount = 0;
   #closed = false;
+  /** The ids of the last messages handed over, to drop duplicates. */
+  readonly #recent: string[] = [];
   /** True between disconnect() and the next reconnect(): no automatic reconnect then. */
   #stayAway = false;
   #retry: NodeJS.Timeout | undefined;
@@ -486,6 +490,14 @@ export class HeadlessUserAgent extends EventEmitter<HeadlessUserAgentEvents> {
     const channelId = String(message.channelID);
     const version = String(message.version);
     const channel = this.#channels.get(channelId);
+    if (this.#recent.includes(version)) {
+      // Sent again after a reconnect because our ack was lost with the old socket: ack it again
+      // and hand nothing over twice (Firefox keeps recent message ids for the same reason).
+      this.#ws?.send(
+        JSON.stringify({ messageType: 'ack', updates: [{ channelID: channelId, version, code: 100 }] }),
+      );
+      return;
+    }
     const headers = (message.headers ?? {}) as MessageHeaders;
     let data: Uint8Array | null = null;
     let error: Error | undefined;
@@ -513,6 +525,8 @@ export class HeadlessUserAgent extends EventEmitter<HeadlessUserAgentEvents> {
       JSON.stringify({ messageType: 'ack', updates: [{ channelID: channelId, version, code }] }),
     );
     if (!channel) return;
+    this.#recent.push(version);
+    if (this.#recent.length > recentVersions) this.#recent.shift();
     const fields: Omit<ReceivedMessage, 'text' | 'json'> = {
       channelId,
       version,

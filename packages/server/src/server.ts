@@ -105,6 +105,7 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
       storage,
       keys,
       linkTokens: await LinkTokens.load(storage),
+      receipts: await ReceiptTokens.load(storage),
       endpoints: new EndpointPolicy(config.allowPushHosts),
       metrics: new Metrics(),
     };
@@ -114,7 +115,7 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
           storage,
           sender: options.sender,
           keys,
-          receipts: await ReceiptTokens.load(storage),
+          receipts: context.receipts,
           metrics: context.metrics,
           vapidSubject: config.vapidSubject,
           ...options.worker,
@@ -131,7 +132,11 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
     if (options.listen ?? true) {
       url = await app.listen({ port: config.port, host: config.host });
       const shown = url.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
-      print(`Herald is listening: API ${shown}/api/v1 · docs ${shown}/docs · OpenAPI ${shown}/openapi.json`);
+      // The dashboard (issue 6) is named once it is served at `/`.
+      const dashboard = app.hasRoute({ method: 'GET', url: '/' }) ? ` · dashboard ${shown}/` : '';
+      print(
+        `Herald is listening: API ${shown}/api/v1 · docs ${shown}/docs${dashboard} · OpenAPI ${shown}/openapi.json`,
+      );
     }
     return {
       app,

@@ -350,7 +350,9 @@ describe.each(storageFixtures)('storage on $dialect', ({ create }) => {
       now,
       10_000,
     );
+    expect(await storage.queueDepth()).toEqual({ messages: 1, retries: 1 });
     expect((await storage.cancelMessage(m.id))!.status).toBe('cancelled');
+    expect(await storage.queueDepth()).toEqual({ messages: 0, retries: 0 });
     expect(await storage.recordFanout(m.id, 'w', { cursor: 'b', done: true, outcomes: [] }, now, 1)).toBe(
       false,
     );

@@ -6,11 +6,13 @@ import { requireApiKey } from './admin-auth.js';
 import type { AppContext } from './context.js';
 import { errorSchema, toServerError } from './errors.js';
 import { adminSubscriptionRoutes } from './routes/admin-subscriptions.js';
+import { dashboardDir, dashboardRoutes } from './routes/dashboard.js';
 import { importRoutes } from './routes/import.js';
 import { keyRoutes } from './routes/keys.js';
 import { messageRoutes } from './routes/messages.js';
 import { opsRoutes } from './routes/ops.js';
 import { publicRoutes } from './routes/public.js';
+import { statsRoutes } from './routes/stats.js';
 
 /** Options of {@link buildApp}. */
 export interface AppOptions {
@@ -39,6 +41,9 @@ export async function buildApp(context: AppContext, options: AppOptions = {}): P
     // are counted and timed in /metrics, and errors are logged with their request.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 65_536,
+    // close() ends idle keep-alive connections rather than wait for clients to drop them. Node's
+    // requestTimeout (300 s for a whole request) stays: a 100,000-entry import streams for a while.
+    forceCloseConnections: 'idle',
     trustProxy: context.config.trustProxy,
     // Unknown properties are refused (additionalProperties: false), never silently dropped, so a
     // typo in a field name is an error the caller sees.
@@ -96,9 +101,11 @@ export async function buildApp(context: AppContext, options: AppOptions = {}): P
       await instance.register((inner) => messageRoutes(inner, context));
       await instance.register((inner) => keyRoutes(inner, context));
       await instance.register((inner) => importRoutes(inner, context));
+      await instance.register((inner) => statsRoutes(inner, context));
     },
     { prefix: '/api/v1' },
   );
   await app.register((instance) => opsRoutes(instance, context, options.warnings ?? []));
+  await app.register((instance) => dashboardRoutes(instance, dashboardDir()));
   return app;
 }
