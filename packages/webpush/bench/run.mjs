@@ -9,7 +9,7 @@
 // contender in <dir>, for Chrome DevTools).
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCertificate } from './certificate.mjs';
@@ -43,6 +43,7 @@ execFileSync(join(rootDir, 'node_modules/.bin/tsc'), ['-b', join(packageDir, 'ts
 
 const workDir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
 let sink;
+let sinkPriority;
 try {
   const started = Date.now();
   const fixturesPath = join(workDir, 'fixtures.json');
@@ -57,7 +58,7 @@ try {
     sinkOrigin: `https://127.0.0.1:${sink.port}`,
   };
 
-  printHeader(n, warmup);
+  printHeader();
   const chosen = contenders(concurrencies).filter(
     (c) => parts.includes(c.part) && (only === undefined || only.includes(c.id)),
   );
@@ -100,6 +101,15 @@ function startSink(config) {
   const child = fork(join(benchDir, 'sink.mjs'), [configPath], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  // A real push service runs on machines of its own; on this shared one the sink gets a higher
+  // scheduling priority so that it does not wait behind other processes and become the limit.
+  // Lowering a niceness needs privileges; without them the sink runs at the default priority.
+  try {
+    setPriority(child.pid, -10);
+    sinkPriority = 'nice -10';
+  } catch {
+    sinkPriority = 'default priority (raising it needs privileges)';
+  }
   const waiters = [];
   child.on('message', (message) => waiters.shift()?.(message));
   const next = () => new Promise((resolve) => waiters.push(resolve));
@@ -161,7 +171,7 @@ aes128gcm, VAPID, the same ${integer(n)} generated P-256 subscriptions for every
 Node ${process.version}, OpenSSL ${process.versions.openssl}, ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'},
 load average ${loadavg()
     .map((l) => l.toFixed(2))
-    .join(' ')} at start.`);
+    .join(' ')} at start; the sink runs at ${sinkPriority}.`);
 }
 
 function printResults(results) {
