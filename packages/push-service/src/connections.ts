@@ -35,7 +35,14 @@ export interface ConnectionsContext {
   helloTimeoutMs: number;
 }
 
-/** WebSocket close codes the service uses. */
+/**
+ * WebSocket close codes the service uses.
+ *
+ * @example
+ * ```ts
+ * service.disconnect({ uaid }, { backoff: true }); // closes with closeCodes.backoff (4774)
+ * ```
+ */
 export const closeCodes = {
   /** RFC 6455 §7.4.1: a message the protocol does not allow. */
   protocolError: 1002,

@@ -14,7 +14,14 @@ import { type ClientOptions, WebSocket } from 'ws';
 import { PushServiceError } from './errors.js';
 import type { MessageHeaders } from './storage/store.js';
 
-/** Options of {@link HeadlessUserAgent.connect}. */
+/**
+ * Options of {@link HeadlessUserAgent.connect}.
+ *
+ * @example
+ * ```ts
+ * await HeadlessUserAgent.connect(url, { autoReconnect: true, buffer: false });
+ * ```
+ */
 export interface HeadlessUserAgentOptions {
   /** Say hello with this uaid (a user agent coming back). */
   uaid?: string;
@@ -33,7 +40,14 @@ export interface HeadlessUserAgentOptions {
   autoReconnect?: boolean | { retryMs?: number };
 }
 
-/** A subscription of a {@link HeadlessUserAgent}, shaped like the browser's `PushSubscription`. */
+/**
+ * A subscription of a {@link HeadlessUserAgent}, shaped like the browser's `PushSubscription`.
+ *
+ * @example
+ * ```ts
+ * await sendNotification(subscription.toJSON(), 'hi', { vapid, allowHttp: true });
+ * ```
+ */
 export interface HeadlessSubscription {
   endpoint: string;
   channelId: string;
@@ -43,7 +57,14 @@ export interface HeadlessSubscription {
   toJSON(): { endpoint: string; expirationTime: null; keys: { p256dh: string; auth: string } };
 }
 
-/** A notification the user agent received. */
+/**
+ * A notification the user agent received.
+ *
+ * @example
+ * ```ts
+ * const { version, topic } = await agent.waitForMessage();
+ * ```
+ */
 export interface ReceivedMessage {
   channelId: string;
   /** The message id (the protocol's `version`). */
@@ -64,7 +85,14 @@ export interface ReceivedMessage {
   json<T = unknown>(): T;
 }
 
-/** Events of a {@link HeadlessUserAgent}. */
+/**
+ * Events of a {@link HeadlessUserAgent}.
+ *
+ * @example
+ * ```ts
+ * agent.on('subscriptionchange', (dropped) => console.log(dropped.length));
+ * ```
+ */
 export interface HeadlessUserAgentEvents {
   message: [message: ReceivedMessage];
   /** The service answered a hello with another uaid: every subscription was dropped (like Firefox). */

@@ -74,8 +74,8 @@ test('admin routes over a socket: 401 with WWW-Authenticate; unknown routes are 
 });
 
 test('herald push-service starts @herald/push-service and stops on SIGTERM', async () => {
-  // The built binary, as `npx herald` runs it (npm test builds before testing).
-  const bin = fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url));
+  // The binary as `npx herald` runs it, on the build (npm test builds before testing).
+  const bin = fileURLToPath(new URL('../bin/herald.js', import.meta.url));
   const child = spawn(process.execPath, [bin, 'push-service', '--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
