@@ -148,6 +148,20 @@ export class DeliveryWorker {
 
   async #fanOut(message: MessageRecord): Promise<void> {
     let cursor = message.cursor;
+    // RFC 8030 §5.2: past its TTL a message must not be delivered. When that is already so at
+    // the claim (the server was down, or the queue long), the subscribers not yet reached are
+    // failed in bulk: counted, without walking them or writing a row each.
+    if (message.ttl > 0 && Date.now() >= message.sendAt + message.ttl * 1000) {
+      const { targeted, sent, failed, gone } = message.counts;
+      await this.#o.storage.recordFanout(
+        message.id,
+        this.owner,
+        { cursor, done: true, outcomes: [], expired: Math.max(0, targeted - sent - failed - gone) },
+        Date.now(),
+        this.#o.leaseMs,
+      );
+      return;
+    }
     while (!this.#stopping) {
       const batch = await this.#o.storage.targetBatch(message.target, cursor, this.#o.batchSize);
       const done = batch.length < this.#o.batchSize;

@@ -30,6 +30,8 @@ import type {
 } from './storage.js';
 
 type Row = Record<string, unknown>;
+
+const expiredError = 'the TTL ran out before the message could be sent';
 type Queryable = pg.Pool | pg.PoolClient;
 
 // BIGINT (oid 20) columns hold millisecond times and counters, all below 2^53: parse them as
@@ -778,6 +780,13 @@ export class PostgresStorage implements Storage {
       );
       if (held.rowCount === 0) return false;
       await this.#applyOutcomes(client, messageId, batch.outcomes, now);
+      if (batch.expired) {
+        await client.query('UPDATE messages SET failed = failed + $1, last_error = $2 WHERE id = $3', [
+          batch.expired,
+          expiredError,
+          messageId,
+        ]);
+      }
       if (batch.done) await this.#completeIfFinished(client, messageId, now);
       return true;
     });

@@ -33,6 +33,8 @@ import type {
 
 type Row = Record<string, unknown>;
 
+const expiredError = 'the TTL ran out before the message could be sent';
+
 /**
  * SQL fragment and parameters selecting the ids of a target's subscriptions after a cursor.
  * Arrays travel as one JSON parameter (`json_each`) so a long id list never meets SQLite's
@@ -651,6 +653,14 @@ export class SqliteStorage implements Storage {
       );
       if (held === 0) return false;
       this.#applyOutcomes(messageId, batch.outcomes, now);
+      if (batch.expired) {
+        this.#run(
+          'UPDATE messages SET failed = failed + ?, last_error = ? WHERE id = ?',
+          batch.expired,
+          expiredError,
+          messageId,
+        );
+      }
       if (batch.done) this.#completeIfFinished(messageId, now);
       return true;
     });

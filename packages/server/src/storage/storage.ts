@@ -213,6 +213,11 @@ export interface FanoutBatch {
   /** True when the chunk was the last one. */
   done: boolean;
   outcomes: DeliveryOutcome[];
+  /**
+   * Subscribers failed in bulk, without a row each: the rest of a message whose TTL ran out
+   * before its fan-out reached them (counted in `failed`, reason in `lastError`).
+   */
+  expired?: number;
 }
 
 /**
