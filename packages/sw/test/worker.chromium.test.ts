@@ -308,10 +308,11 @@ describe('click (handler called with a real shown notification; see the file com
   });
 
   test('focuses a tab already showing the URL instead of opening a second one', async () => {
+    // The push first, while the test page is in front: `shown()` reads through that page.
+    await push(payload({ title: 'Sale', navigate: `${server.origin}/sale` }));
     const tab = await context.newPage();
     await tab.goto(`${server.origin}/sale#details`);
     try {
-      await push(payload({ title: 'Sale', navigate: `${server.origin}/sale` }));
       expect((await click('')).calls).toEqual([`focus ${server.origin}/sale#details`]);
     } finally {
       await tab.close();
