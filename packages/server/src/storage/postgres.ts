@@ -2,13 +2,25 @@ import pg from 'pg';
 import { ServerError } from '../errors.js';
 import { newId } from '../ids.js';
 import { checkNotAhead, loadMigrations } from './migrations.js';
-import { tallyOutcomes, toApiKey, toDelivery, toMessage, toSubscription, toVapidKey } from './rows.js';
+import {
+  pushTargetColumns,
+  tallyOutcomes,
+  toApiKey,
+  toDelivery,
+  toFanoutChunk,
+  toMessage,
+  toPushTarget,
+  toSubscription,
+  toVapidKey,
+} from './rows.js';
 import type {
   ApiKeyRecord,
+  ClaimedChunk,
   ClaimedDelivery,
   DeliveryOutcome,
   DeliveryRecord,
   FanoutBatch,
+  FanoutChunk,
   MessageInput,
   MessageRecord,
   MessageTarget,
@@ -559,7 +571,15 @@ export class PostgresStorage implements Storage {
         ],
       );
     }
-    const configError = outcomes.find((o) => o.result === 'failed' && o.configError);
+    const configErrors = outcomes.filter((o) => o.result === 'failed' && o.configError);
+    if (configErrors.length > 0) {
+      await client.query(
+        `UPDATE subscriptions s SET config_error = u.error
+         FROM unnest($1::text[], $2::text[]) AS u(id, error) WHERE s.id = u.id`,
+        [configErrors.map((o) => o.subscriptionId), configErrors.map((o) => (o.result === 'failed' ? o.error : ''))],
+      );
+    }
+    const configError = configErrors[0];
     const tally = tallyOutcomes(outcomes);
     await client.query(
       `UPDATE messages SET sent = sent + $1, failed = failed + $2, gone = gone + $3, updated_at = $4,
@@ -581,9 +601,113 @@ export class PostgresStorage implements Storage {
       `UPDATE messages SET status = 'completed', completed_at = $1, lease_owner = NULL, lease_expires_at = NULL,
          targeted = greatest(targeted, sent + failed + gone)
        WHERE id = $2 AND status = 'sending' AND fanout_done
-         AND NOT EXISTS (SELECT 1 FROM deliveries WHERE message_id = $2 AND status = 'retry')`,
+         AND NOT EXISTS (SELECT 1 FROM deliveries WHERE message_id = $2 AND status = 'retry')
+         AND NOT EXISTS (SELECT 1 FROM fanout_chunks WHERE message_id = $2)`,
       [now, messageId],
     );
+  }
+
+  async #chunkTargets(client: pg.PoolClient, message: MessageRecord, chunk: FanoutChunk): Promise<ClaimedChunk> {
+    const [sql, params] = targetIds(message.target, chunk.after, chunk.size);
+    const rows = await this.#rows(
+      `SELECT ${pushTargetColumns} FROM subscriptions WHERE id IN (${sql}) AND id <= $${params.length + 1}
+       ORDER BY id`,
+      [...params, chunk.upto],
+      client,
+    );
+    return { message, chunk, targets: rows.map(toPushTarget) };
+  }
+
+  async claimChunk(owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedChunk | undefined> {
+    return this.#tx(async (client) => {
+      const lapsed = await this.#row(
+        `UPDATE fanout_chunks SET lease_owner = $1, lease_expires_at = $2
+         WHERE (message_id, upto_id) = (
+           SELECT c.message_id, c.upto_id FROM fanout_chunks c JOIN messages m ON m.id = c.message_id
+           WHERE c.lease_expires_at < $3 AND m.status = 'sending'
+           ORDER BY c.lease_expires_at LIMIT 1 FOR UPDATE OF c SKIP LOCKED)
+         RETURNING *`,
+        [owner, now + leaseMs, now],
+        client,
+      );
+      if (lapsed) {
+        const chunk = toFanoutChunk(lapsed);
+        const message = toMessage((await this.#row('SELECT * FROM messages WHERE id = $1', [chunk.messageId], client))!);
+        return this.#chunkTargets(client, message, chunk);
+      }
+      for (;;) {
+        // The message row is locked (waiting, not skipping) for the few statements that carve
+        // the next range out of it: two workers on one broadcast then take turns here and both
+        // get chunks, instead of the second finding nothing and going idle.
+        const row = await this.#row(
+          `SELECT * FROM messages WHERE status IN ('queued', 'sending') AND NOT fanout_done AND send_at <= $1
+           ORDER BY send_at, id LIMIT 1 FOR UPDATE`,
+          [now],
+          client,
+        );
+        if (!row) return undefined;
+        let message = toMessage(row);
+        if (message.status === 'queued') {
+          const [sql, params] = targetIds(message.target, null, null);
+          const targeted = Number((await this.#row(`SELECT count(*) AS n FROM (${sql}) t`, params, client))!.n);
+          await client.query("UPDATE messages SET status = 'sending', targeted = $1, updated_at = $2 WHERE id = $3", [
+            targeted,
+            now,
+            message.id,
+          ]);
+          message = { ...message, status: 'sending', counts: { ...message.counts, targeted } };
+        }
+        const [sql, params] = targetIds(message.target, message.cursor, limit);
+        const targets = (
+          await this.#rows(
+            `SELECT ${pushTargetColumns} FROM subscriptions WHERE id IN (${sql}) ORDER BY id`,
+            params,
+            client,
+          )
+        ).map(toPushTarget);
+        const done = targets.length < limit;
+        const upto = targets.at(-1)?.id ?? message.cursor;
+        await client.query('UPDATE messages SET fanout_cursor = $1, fanout_done = $2, updated_at = $3 WHERE id = $4', [
+          upto,
+          done,
+          now,
+          message.id,
+        ]);
+        if (targets.length === 0) {
+          await this.#completeIfFinished(client, message.id, now);
+          continue;
+        }
+        const chunk: FanoutChunk = { messageId: message.id, after: message.cursor, upto: upto!, size: targets.length };
+        await client.query(
+          `INSERT INTO fanout_chunks (message_id, after_id, upto_id, size, lease_owner, lease_expires_at, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [chunk.messageId, chunk.after, chunk.upto, chunk.size, owner, now + leaseMs, now],
+        );
+        return { message: { ...message, cursor: upto, fanoutDone: done }, chunk, targets };
+      }
+    });
+  }
+
+  async recordChunk(chunk: FanoutChunk, owner: string, outcomes: DeliveryOutcome[], now: number): Promise<boolean> {
+    return this.#tx(async (client) => {
+      const held = await client.query(
+        `DELETE FROM fanout_chunks WHERE message_id = $1 AND upto_id = $2 AND lease_owner = $3
+           AND EXISTS (SELECT 1 FROM messages WHERE id = $1 AND status = 'sending')`,
+        [chunk.messageId, chunk.upto, owner],
+      );
+      if (held.rowCount === 0) return false;
+      await this.#applyOutcomes(client, chunk.messageId, outcomes, now);
+      await this.#completeIfFinished(client, chunk.messageId, now);
+      return true;
+    });
+  }
+
+  async renewLeases(owner: string, now: number, leaseMs: number): Promise<void> {
+    await this.#rows('UPDATE fanout_chunks SET lease_expires_at = $1 WHERE lease_owner = $2', [now + leaseMs, owner]);
+    await this.#rows("UPDATE deliveries SET lease_expires_at = $1 WHERE lease_owner = $2 AND status = 'retry'", [
+      now + leaseMs,
+      owner,
+    ]);
   }
 
   async recordFanout(

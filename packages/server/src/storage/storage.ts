@@ -33,6 +33,12 @@ export interface SubscriptionRecord {
   userId: string | null;
   /** Incremented by every update; pruning deletes only the revision it saw (race guard). */
   revision: number;
+  /**
+   * The last configuration problem a push service reported for this subscription (400, 401,
+   * 403: e.g. FCM's 403 for a VAPID key that is not the one the browser subscribed with), or
+   * `null`. Such a subscription is kept, not pruned: fixing the configuration heals it.
+   */
+  configError: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -188,6 +194,35 @@ export type DeliveryOutcome =
       configError?: boolean;
     };
 
+/** What a push needs of a subscription: the fan-out reads only these columns. */
+export type PushTarget = Pick<
+  SubscriptionRecord,
+  'id' | 'endpoint' | 'p256dh' | 'auth' | 'contentEncoding' | 'vapidKeyId' | 'pushServiceOrigin' | 'revision'
+>;
+
+/**
+ * A leased slice of a message's fan-out: the target's subscriptions with `after < id <= upto`
+ * in keyset order. Claiming one moves the message's cursor past it; recording its outcomes
+ * deletes it. A chunk whose lease runs out (its worker died) is claimed again and resent whole:
+ * this is the at-least-once window, at most the chunks a worker had in flight.
+ */
+export interface FanoutChunk {
+  messageId: string;
+  /** Exclusive lower bound (`null`: from the first subscription). */
+  after: string | null;
+  /** Inclusive upper bound: the last subscription id of the chunk. */
+  upto: string;
+  /** How many subscriptions the range held when it was claimed. */
+  size: number;
+}
+
+/** A claimed chunk with its message and the subscriptions to push to. */
+export interface ClaimedChunk {
+  message: MessageRecord;
+  chunk: FanoutChunk;
+  targets: PushTarget[];
+}
+
 /** One fan-out step: outcomes of a chunk of subscribers and where the walk now stands. */
 export interface FanoutBatch {
   /** Last subscription id of the chunk (the new cursor). */
@@ -287,6 +322,24 @@ export interface Storage {
     now: number,
     leaseMs: number,
   ): Promise<boolean>;
+  /**
+   * Claims a fan-out chunk for `owner`, leased until `now + leaseMs`: first a chunk whose lease
+   * ran out (a worker died), else the next `limit` subscriptions of the earliest due message
+   * (`sendAt <= now`, not cancelled), moving its cursor past them. The first claim of a message
+   * marks it `sending` and sets `targeted`. A claim that finds the target exhausted marks the
+   * fan-out done (completing the message when nothing else is pending). Any number of workers
+   * may claim at once: each range is handed out to one of them (on PostgreSQL the message row
+   * is locked for the claim, and lapsed chunks are taken with `FOR UPDATE SKIP LOCKED`).
+   */
+  claimChunk(owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedChunk | undefined>;
+  /**
+   * Records a chunk's outcomes and deletes the chunk, in one transaction, completing the message
+   * when its fan-out is done and nothing is pending. Returns false, recording nothing, when
+   * `owner` no longer holds the chunk (its lease was taken over) or the message was cancelled.
+   */
+  recordChunk(chunk: FanoutChunk, owner: string, outcomes: DeliveryOutcome[], now: number): Promise<boolean>;
+  /** Extends every chunk and retry lease `owner` holds to `now + leaseMs` (a worker's heartbeat). */
+  renewLeases(owner: string, now: number, leaseMs: number): Promise<void>;
   /** Claims up to `limit` retries due at `now` (lease to `owner`), of messages not cancelled. */
   claimRetries(owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]>;
   /**
