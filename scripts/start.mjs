@@ -1,4 +1,10 @@
-// `npm start`: runs Herald. Until the server package exists (issue 4) it lists what is here.
-console.log(`Herald is under construction. Available now:
-  @herald/webpush   the Web Push protocol library (packages/webpush)
-Run the tests with: npm test`);
+// `npm start`: runs the Herald server with SQLite in ./data and no other setup (a VAPID key pair
+// and an admin API key are generated on first start). Arguments are passed to `herald serve`.
+let main;
+try {
+  ({ main } = await import('@herald/server/cli'));
+} catch (error) {
+  console.error(`Herald is not built (${error.message}). Run: npm install (or npm run build)`);
+  process.exit(1);
+}
+process.exitCode = await main(['serve', ...process.argv.slice(2)]);

@@ -11,7 +11,10 @@ export function receiverKeys(count) {
   const keys = [];
   for (let i = 0; i < count; i++) {
     const ecdh = createECDH('prime256v1');
-    keys.push({ p256dh: ecdh.generateKeys().toString('base64url'), auth: randomBytes(16).toString('base64url') });
+    keys.push({
+      p256dh: ecdh.generateKeys().toString('base64url'),
+      auth: randomBytes(16).toString('base64url'),
+    });
   }
   return keys;
 }
@@ -65,7 +68,8 @@ export async function seedPostgres(connectionString, schema, { count, keys, sink
   for (let from = 0; from < count; from += 10_000) {
     const columns = [[], [], [], [], [], [], [], []];
     for (let n = from; n < Math.min(count, from + 10_000); n++) {
-      row(n, keys, sinkOrigin, vapidKeyId, now).forEach((value, i) => columns[i].push(value));
+      const values = row(n, keys, sinkOrigin, vapidKeyId, now);
+      for (let i = 0; i < values.length; i++) columns[i].push(values[i]);
     }
     await client.query(
       `INSERT INTO subscriptions (id, endpoint, p256dh, auth, content_encoding, vapid_key_id, push_service_origin,

@@ -17,7 +17,15 @@ let watching = false;
 
 function reset(size) {
   seen = new Uint8Array(size);
-  stats = { received: 0, malformed: 0, duplicates: 0, firstAt: 0, lastAt: 0, buckets: {}, firstProblem: null };
+  stats = {
+    received: 0,
+    malformed: 0,
+    duplicates: 0,
+    firstAt: 0,
+    lastAt: 0,
+    buckets: {},
+    firstProblem: null,
+  };
 }
 reset(0);
 

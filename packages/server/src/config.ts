@@ -1,3 +1,4 @@
+import { validateVapidSubject } from '@herald/webpush';
 import { ServerError } from './errors.js';
 import { EndpointPolicy } from './push/endpoint-policy.js';
 
@@ -28,9 +29,32 @@ export interface HeraldConfig {
   vapidPrivateKey: string | undefined;
   /** `HERALD_SITE_URL`: the site's URL, where a notification without `url` leads. */
   siteUrl: string;
+  /**
+   * `HERALD_ROLE` (`herald serve --role`): `api` serves HTTP only, `worker` delivers only (no
+   * HTTP port), `all` (default) does both. Any number of workers may share a PostgreSQL database.
+   */
+  role: 'api' | 'worker' | 'all';
+  /** `HERALD_CRYPTO_THREADS`: threads that encrypt pushes; default one per core, 0 encrypts on the event loop. */
+  cryptoThreads: number | undefined;
+  /** `HERALD_CONCURRENCY`: pushes a worker keeps in flight at once, default 1024. */
+  concurrency: number;
+  /** `HERALD_CHUNK_SIZE`: subscribers a worker claims at a time in a fan-out, default 500. */
+  chunkSize: number;
+  /**
+   * `HERALD_LEASE_SECONDS`: how long claimed work stays with a worker that stopped renewing it
+   * (a crashed process) before another takes it over; default 30.
+   */
+  leaseSeconds: number;
 }
 
-/** Where each setting comes from: the environment variable and the `herald serve` flag. */
+/**
+ * Where each setting comes from: the environment variable and the `herald serve` flag.
+ *
+ * @example
+ * ```ts
+ * configSources.port; // { env: 'PORT', flag: 'port' }
+ * ```
+ */
 export const configSources = {
   port: { env: 'PORT', flag: 'port' },
   host: { env: 'HERALD_HOST', flag: 'host' },
@@ -45,41 +69,15 @@ export const configSources = {
   vapidPublicKey: { env: 'HERALD_VAPID_PUBLIC_KEY', flag: 'vapid-public-key' },
   vapidPrivateKey: { env: 'HERALD_VAPID_PRIVATE_KEY', flag: 'vapid-private-key' },
   siteUrl: { env: 'HERALD_SITE_URL', flag: 'site-url' },
+  role: { env: 'HERALD_ROLE', flag: 'role' },
+  cryptoThreads: { env: 'HERALD_CRYPTO_THREADS', flag: 'crypto-threads' },
+  concurrency: { env: 'HERALD_CONCURRENCY', flag: 'concurrency' },
+  chunkSize: { env: 'HERALD_CHUNK_SIZE', flag: 'chunk-size' },
+  leaseSeconds: { env: 'HERALD_LEASE_SECONDS', flag: 'lease-seconds' },
 } as const satisfies Record<keyof HeraldConfig, { env: string; flag: string }>;
 
 const invalid = (name: string, expected: string, got: string) =>
   new ServerError('ERR_INVALID_CONFIG', `${name} must be ${expected}, got ${JSON.stringify(got)}`);
-
-/**
- * Checks a VAPID subject the way Apple does (field notes): a `mailto:` address with a real
- * domain, or an `https:` URL; Apple answers 403 BadJwtToken for `mailto:x@localhost`, a bare
- * address or an `http:` URL. Returns the reason it is invalid, or `undefined` when it is valid.
- *
- * @example
- * ```ts
- * vapidSubjectProblem('mailto:ops@example.com'); // undefined
- * vapidSubjectProblem('ops@example.com'); // 'it must start with mailto: or https:'
- * ```
- */
-export function vapidSubjectProblem(subject: string): string | undefined {
-  if (subject.startsWith('mailto:')) {
-    const match = /^mailto:[^@\s]+@([^@\s]+)$/.exec(subject);
-    if (!match) return 'a mailto: subject needs one address, like mailto:ops@example.com';
-    const domain = match[1]!.toLowerCase();
-    if (domain === 'localhost' || !domain.includes('.')) return `"${domain}" is not a public mail domain`;
-    return undefined;
-  }
-  if (subject.startsWith('https:')) {
-    try {
-      const url = new URL(subject);
-      if (url.hostname === 'localhost') return 'an https: subject must name a public host';
-      return undefined;
-    } catch {
-      return 'it is not a valid https: URL';
-    }
-  }
-  return 'it must start with mailto: or https:';
-}
 
 const list = (value: string | undefined): string[] =>
   (value ?? '')
@@ -128,9 +126,14 @@ export function loadConfig(
   }
   const vapidSubject = read('vapidSubject');
   if (vapidSubject !== undefined) {
-    const problem = vapidSubjectProblem(vapidSubject);
-    if (problem)
-      throw invalid('HERALD_VAPID_SUBJECT', `a mailto: address or https: URL (${problem})`, vapidSubject);
+    // The same rule the signer applies (@herald/webpush), checked at start rather than per send.
+    try {
+      validateVapidSubject(vapidSubject);
+    } catch (cause) {
+      throw new ServerError('ERR_INVALID_CONFIG', `HERALD_VAPID_SUBJECT: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
   }
   const corsOrigins = list(read('corsOrigins'));
   for (const origin of corsOrigins) {
@@ -158,7 +161,24 @@ export function loadConfig(
   } catch {
     throw invalid('HERALD_SITE_URL', 'an absolute URL', siteUrl);
   }
+  const role = read('role') ?? 'all';
+  if (role !== 'api' && role !== 'worker' && role !== 'all')
+    throw invalid('HERALD_ROLE', 'api, worker or all', role);
+  const wholeNumber = (key: keyof HeraldConfig, fallback: number | undefined, min: number) => {
+    const text = read(key);
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min) {
+      throw invalid(configSources[key].env, `a whole number of at least ${min}`, text);
+    }
+    return value;
+  };
   return {
+    role,
+    cryptoThreads: wholeNumber('cryptoThreads', undefined, 0),
+    concurrency: wholeNumber('concurrency', 1024, 1)!,
+    chunkSize: wholeNumber('chunkSize', 500, 1)!,
+    leaseSeconds: wholeNumber('leaseSeconds', 30, 1)!,
     port,
     host: read('host') ?? '0.0.0.0',
     dataDir: read('dataDir') ?? './data',

@@ -9,6 +9,7 @@ import type { AppContext } from './http/context.js';
 import { newId } from './ids.js';
 import { Metrics } from './metrics.js';
 import { EndpointPolicy } from './push/endpoint-policy.js';
+import { ReceiptTokens } from './push/receipt-tokens.js';
 import { openStorage } from './storage/open.js';
 import type { Storage } from './storage/storage.js';
 import { VapidKeyRing } from './vapid-key-ring.js';
@@ -19,10 +20,13 @@ export interface StartOptions {
   logger?: boolean;
   /** Where start-up notices go (the admin key, the URLs, warnings); default `console.log`. */
   print?: (line: string) => void;
-  /** How pushes are sent; without it no worker runs (an API-only process). */
+  /**
+   * How pushes are sent; without it no worker runs (an API-only process). `config.role` `api`
+   * runs no worker either, and `worker` does not listen.
+   */
   sender?: PushSender;
   /** Worker tuning, for tests. */
-  worker?: { idleMs?: number; batchSize?: number; leaseMs?: number };
+  worker?: { idleMs?: number; batchSize?: number; leaseMs?: number; originConcurrency?: number };
   /** Listen on `config.port` (default true); false builds everything without a socket. */
   listen?: boolean;
   /** PostgreSQL schema (tests). */
@@ -42,7 +46,14 @@ export interface HeraldServer {
   close(): Promise<void>;
 }
 
-/** The warning printed (and reported by /healthz) while HERALD_VAPID_SUBJECT is unset. */
+/**
+ * The warning printed (and reported by /healthz) while HERALD_VAPID_SUBJECT is unset.
+ *
+ * @example
+ * ```ts
+ * (await (await fetch(`${url}/healthz`)).json()).warnings; // [missingSubjectWarning]
+ * ```
+ */
 export const missingSubjectWarning =
   'HERALD_VAPID_SUBJECT is not set: pushes to Apple (Safari) endpoints will fail with ERR_VAPID_SUBJECT_REQUIRED ' +
   'until it is. Set it to mailto:you@your-domain or an https: URL of your site.';
@@ -101,11 +112,16 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
       metrics: new Metrics(),
     };
     const app = await buildApp(context, { logger: options.logger ?? false, warnings });
-    const worker = options.sender
+    const sender = config.role === 'api' ? undefined : options.sender;
+    const worker = sender
       ? new DeliveryWorker({
           storage,
-          sender: options.sender,
+          sender,
+          concurrency: config.concurrency,
+          batchSize: config.chunkSize,
+          leaseMs: config.leaseSeconds * 1000,
           keys,
+          receipts: await ReceiptTokens.load(storage),
           metrics: context.metrics,
           vapidSubject: config.vapidSubject,
           ...options.worker,
@@ -119,7 +135,7 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
     worker?.start();
 
     let url = '';
-    if (options.listen ?? true) {
+    if ((options.listen ?? true) && config.role !== 'worker') {
       url = await app.listen({ port: config.port, host: config.host });
       const shown = url.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
       print(`Herald is listening: API ${shown}/api/v1 · docs ${shown}/docs · OpenAPI ${shown}/openapi.json`);

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { classify, retryAfterMs } from '../src/delivery/outcome.js';
+import { classify } from '../src/delivery/outcome.js';
 import type { PushRequest, PushResponse, PushSender } from '../src/delivery/sender.js';
 import { DeliveryWorker } from '../src/delivery/worker.js';
+import { ReceiptTokens } from '../src/push/receipt-tokens.js';
 import type { Storage } from '../src/storage/storage.js';
 import { VapidKeyRing } from '../src/vapid-key-ring.js';
 import { type StorageFixture, storageFixtures } from './helpers/storages.js';
@@ -22,18 +23,20 @@ class RecordingSender implements PushSender {
   async close(): Promise<void> {}
 }
 
-const ok: PushResponse = { status: 201, retryAfter: null, body: '' };
+const ok: PushResponse = { status: 201, retryAfterMs: undefined, body: '' };
 
 describe.each(storageFixtures)('delivery worker on $dialect', ({ create }) => {
   let fixture: StorageFixture;
   let storage: Storage;
   let keys: VapidKeyRing;
+  let receipts: ReceiptTokens;
 
   beforeEach(async () => {
     fixture = await create();
     storage = fixture.storage;
     keys = new VapidKeyRing(storage);
     await keys.bootstrap();
+    receipts = await ReceiptTokens.load(storage);
   });
   afterEach(async () => {
     await fixture.dispose();
@@ -72,7 +75,7 @@ describe.each(storageFixtures)('delivery worker on $dialect', ({ create }) => {
     for (let n = 0; n < 7; n++) await subscribe(n, n % 2 === 0 ? ['news'] : ['sport']);
     const { message: m } = await message();
     const sender = new RecordingSender(() => ok);
-    const worker = new DeliveryWorker({ storage, sender, keys, batchSize: 2 });
+    const worker = new DeliveryWorker({ storage, sender, keys, receipts, batchSize: 2 });
     expect(await worker.runOnce()).toBe(true);
     expect(sender.requests.map((r) => r.endpoint.split('/').at(-1)).sort()).toEqual(['0', '2', '4', '6']);
     const request = sender.requests[0]!;
@@ -82,11 +85,10 @@ describe.each(storageFixtures)('delivery worker on $dialect', ({ create }) => {
       vapidKey: { publicKey: (await keys.active()).publicKey },
     });
     expect(request.ttl).toBeGreaterThan(3590);
-    expect(JSON.parse(request.payload)).toMatchObject({
-      web_push: 8030,
-      mutable: true,
-      herald: { messageId: m.id },
-    });
+    const payload = JSON.parse(request.payload);
+    expect(payload).toMatchObject({ web_push: 8030, mutable: true, herald: { message: m.id } });
+    expect(receipts.verify(m.id, payload.herald.subscription, payload.herald.receipt)).toBe(true);
+    expect(receipts.verify(m.id, payload.herald.subscription, 'AAAAAAAAAAAAAAAAAAAAAA')).toBe(false);
     expect(await storage.getMessage(m.id)).toMatchObject({
       status: 'completed',
       counts: { targeted: 4, sent: 4, failed: 0, gone: 0 },
@@ -103,12 +105,13 @@ describe.each(storageFixtures)('delivery worker on $dialect', ({ create }) => {
       const n = Number(request.endpoint.split('/').at(-1));
       return n === 4 && nth > 1
         ? ok
-        : { status: statuses[n]!, retryAfter: n === 4 ? '0' : null, body: 'nope' };
+        : { status: statuses[n]!, retryAfterMs: n === 4 ? 0 : undefined, body: 'nope' };
     });
     const worker = new DeliveryWorker({
       storage,
       sender,
       keys,
+      receipts,
       retryPolicy: { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 400 },
     });
     await worker.runOnce();
@@ -142,6 +145,7 @@ describe.each(storageFixtures)('delivery worker on $dialect', ({ create }) => {
       storage,
       sender,
       keys,
+      receipts,
       retryPolicy: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 },
     });
     for (let i = 0; i < 5; i++) {
@@ -162,7 +166,7 @@ describe.each(storageFixtures)('delivery worker on $dialect', ({ create }) => {
     const cancelled = await message();
     await storage.cancelMessage(cancelled.message.id);
     const sender = new RecordingSender(() => ok);
-    const worker = new DeliveryWorker({ storage, sender, keys });
+    const worker = new DeliveryWorker({ storage, sender, keys, receipts });
     expect(await worker.runOnce()).toBe(false);
     expect(sender.requests).toEqual([]);
     expect((await storage.getMessage(later.message.id))!.status).toBe('queued');
@@ -174,7 +178,13 @@ describe.each(storageFixtures)('delivery worker on $dialect', ({ create }) => {
     expect(done).toMatchObject({ status: 'completed', counts: { sent: 1, failed: 1 } });
     expect(done!.lastError).toContain('ERR_VAPID_SUBJECT_REQUIRED');
 
-    const withSubject = new DeliveryWorker({ storage, sender, keys, vapidSubject: 'mailto:ops@example.com' });
+    const withSubject = new DeliveryWorker({
+      storage,
+      sender,
+      keys,
+      receipts,
+      vapidSubject: 'mailto:ops@herald-push.org',
+    });
     await message();
     await withSubject.runOnce();
     expect(sender.requests.filter((r) => r.endpoint.includes('apple'))).toHaveLength(1);
@@ -184,50 +194,50 @@ describe.each(storageFixtures)('delivery worker on $dialect', ({ create }) => {
     await subscribe(1, ['news']);
     const { message: m } = await message({ sendAt: Date.now() - 10_000, ttl: 5 });
     const sender = new RecordingSender(() => ok);
-    await new DeliveryWorker({ storage, sender, keys }).runOnce();
+    await new DeliveryWorker({ storage, sender, keys, receipts }).runOnce();
     expect(sender.requests).toEqual([]);
     expect(await storage.getMessage(m.id)).toMatchObject({ status: 'completed', counts: { failed: 1 } });
   });
 
-  test('a worker that lost its lease mid-fan-out records nothing; the next one resumes from the cursor', async () => {
-    for (let n = 0; n < 4; n++) await subscribe(n, ['news']);
+  test('a worker whose chunk was taken over records nothing for it; the new owner sends the chunk again', async () => {
+    const ids: string[] = [];
+    for (let n = 0; n < 4; n++) ids.push(await subscribe(n, ['news']));
     const { message: m } = await message();
-    let thief: Promise<unknown> | undefined;
+    let thief: ReturnType<Storage['claimChunk']> | undefined;
     const sender = new RecordingSender((request) => {
-      // While the first worker sends, its lease expires and another process claims the message.
-      if (request.endpoint.endsWith('/0')) thief = storage.claimMessage('thief', Date.now() + 60_000, 60_000);
+      // While the first worker sends, its lease is taken to have lapsed and another process claims the chunk.
+      if (request.endpoint.endsWith('/0'))
+        thief ??= storage.claimChunk('thief', Date.now() + 60_000, 60_000, 2);
       return ok;
     });
-    const slow = new DeliveryWorker({ storage, sender, keys, batchSize: 2, leaseMs: 10 });
-    await slow.runOnce();
-    await thief;
-    expect((await storage.getMessage(m.id))!.counts.sent).toBe(0);
-    // The thief's lease runs out too; a fresh worker resumes from the recorded cursor (the start).
-    const later = new DeliveryWorker({ storage, sender, keys, batchSize: 2 });
-    const resumed = await storage.claimMessage(later.owner, Date.now() + 200_000, 60_000);
-    expect(resumed!.cursor).toBeNull();
+    await new DeliveryWorker({ storage, sender, keys, receipts, batchSize: 2 }).runOnce();
+    const stolen = (await thief)!;
+    expect(stolen.targets.map((t) => t.id)).toEqual(ids.slice(0, 2));
+    expect(await storage.getMessage(m.id)).toMatchObject({ status: 'sending', counts: { sent: 2 } });
+    const outcomes = stolen.targets.map((t) => ({ subscriptionId: t.id, result: 'sent' as const }));
+    expect(await storage.recordChunk(stolen.chunk, 'thief', outcomes, Date.now())).toBe(true);
+    expect(await storage.getMessage(m.id)).toMatchObject({ status: 'completed', counts: { sent: 4 } });
   });
 });
 
-test('classify follows the field notes, and Retry-After accepts seconds and HTTP dates', () => {
+test('classify follows the field notes and honours Retry-After', () => {
   const base = { subscriptionId: 's', revision: 3, attempts: 1, expiresAt: Date.now() + 3_600_000 };
   const now = Date.now();
-  const at = (status: number, retryAfter: string | null = null) =>
-    classify({ ...base, response: { status, retryAfter, body: '' } }, now, undefined, () => 0.5);
+  const at = (status: number, retryAfterMs?: number) =>
+    classify({ ...base, response: { status, retryAfterMs, body: '' } }, now, undefined, () => 0.5);
   expect(at(201).result).toBe('sent');
   expect(at(410)).toEqual({ subscriptionId: 's', result: 'gone', revision: 3 });
   expect(at(413)).toMatchObject({ result: 'failed' });
   expect(at(400)).toMatchObject({ result: 'failed', configError: true });
-  expect(at(429, '120')).toMatchObject({ result: 'retry', nextAttemptAt: now + 120_000 });
+  expect(at(429, 120_000)).toMatchObject({ result: 'retry', nextAttemptAt: now + 120_000 });
   expect(at(503)).toMatchObject({ result: 'retry' });
   expect(at(406)).toMatchObject({ result: 'retry' });
   expect(at(500)).toMatchObject({ result: 'retry' });
-  expect(retryAfterMs('Wed, 21 Oct 2015 07:28:00 GMT', Date.parse('Wed, 21 Oct 2015 07:27:00 GMT'))).toBe(
-    60_000,
-  );
-  expect(retryAfterMs('soon', now)).toBeUndefined();
   // A retry that would land after the TTL is a failure now, not a late delivery.
   expect(
-    classify({ ...base, expiresAt: now + 1000, response: { status: 503, retryAfter: '5', body: '' } }, now),
+    classify(
+      { ...base, expiresAt: now + 1000, response: { status: 503, retryAfterMs: 5000, body: '' } },
+      now,
+    ),
   ).toMatchObject({ result: 'failed' });
 });

@@ -4,7 +4,14 @@
  * received, and may be reworded. `docs/errors.md` lists every code; a test fails when the two drift.
  */
 
-/** The stable error codes of `@herald/webpush`, with what each means. */
+/**
+ * The stable error codes of `@herald/webpush`, with what each means.
+ *
+ * @example
+ * ```ts
+ * errorCodes.ERR_PAYLOAD_TOO_LARGE; // 'a payload would encrypt to a body larger than …'
+ * ```
+ */
 export const errorCodes = {
   ERR_INVALID_BASE64URL: 'a string is not valid base64url',
   ERR_INVALID_KEY: 'a key has the wrong length, encoding or is not a point on P-256',
@@ -30,7 +37,14 @@ export const errorCodes = {
   ERR_TRANSPORT_CLOSED: 'a request was given to a transport that has been closed',
 } as const;
 
-/** A stable error code, see {@link errorCodes}. */
+/**
+ * A stable error code, see {@link errorCodes}.
+ *
+ * @example
+ * ```ts
+ * const retryable = (code: WebPushErrorCode) => code === 'ERR_TIMEOUT' || code === 'ERR_NETWORK';
+ * ```
+ */
 export type WebPushErrorCode = keyof typeof errorCodes;
 
 /**

@@ -153,6 +153,24 @@ describe.each(transportFactories)('sendMany over the %s transport', (_name, make
     for (const response of held.splice(0)) response.destroy();
   });
 
+  test('no signal collects a listener per send (regression: MaxListenersExceededWarning above 10 in flight)', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const controller = new AbortController();
+      const items = Array.from({ length: 30 }, (_, id) => ({ id, subscription }));
+      let results = 0;
+      const options = { concurrency: 20, transport, allowHttp: true, signal: controller.signal };
+      for await (const _ of sendMany(items, options)) results++;
+      expect(results).toBe(30);
+      await sleep(20);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+  });
+
   test('shared options are checked before anything is sent', async () => {
     const run = async () => {
       for await (const _ of sendMany([{ subscription }], { concurrency: 0, transport }));

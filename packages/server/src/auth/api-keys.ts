@@ -10,7 +10,14 @@ import type { ApiKeyRecord, Storage } from '../storage/storage.js';
  */
 const keyPattern = /^hk_(key_[0-9A-Z]{26})_([A-Za-z0-9_-]{43})$/;
 
-/** Hex SHA-256 of a key string. */
+/**
+ * Hex SHA-256 of a key string: what is stored instead of the key.
+ *
+ * @example
+ * ```ts
+ * hashApiKey('hk_key_..._...'); // 64 hex characters
+ * ```
+ */
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }

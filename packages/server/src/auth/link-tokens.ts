@@ -11,7 +11,15 @@ import type { Storage } from '../storage/storage.js';
  */
 const settingKey = 'link_token_secret';
 
-/** Signs and checks link tokens with the server's secret. */
+/**
+ * Signs and checks link tokens with the server's secret.
+ *
+ * @example
+ * ```ts
+ * const tokens = await LinkTokens.load(storage);
+ * tokens.verify(tokens.sign('user-42', 600).token); // 'user-42'
+ * ```
+ */
 export class LinkTokens {
   readonly #secret: Buffer;
 

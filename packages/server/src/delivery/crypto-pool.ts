@@ -47,6 +47,21 @@ function workerScript(): URL {
 }
 
 /**
+ * The thread runs compiled code, so it must not inherit a `--conditions` flag that points
+ * workspace packages at their TypeScript sources (the test runner sets one).
+ */
+function threadExecArgv(): string[] {
+  const argv: string[] = [];
+  const inherited = process.execArgv;
+  for (let i = 0; i < inherited.length; i++) {
+    const arg = inherited[i]!;
+    if (arg === '--conditions' || arg === '-C') i++;
+    else if (!arg.startsWith('--conditions=') && !arg.startsWith('-C=')) argv.push(arg);
+  }
+  return argv;
+}
+
+/**
  * Builds push requests (encryption and VAPID signature) on every core. A chunk is split into one
  * slice per thread, so the ECDH work of a broadcast runs in parallel while the event loop keeps
  * sending the previous chunk's requests and talking to the database.
@@ -67,11 +82,18 @@ export class CryptoPool {
   constructor(options: CryptoPoolOptions = {}) {
     this.threads = options.threads ?? availableParallelism();
     if (!Number.isInteger(this.threads) || this.threads < 0) {
-      throw new ServerError('ERR_INVALID_CONFIG', `threads must be a non-negative integer, got ${this.threads}`);
+      throw new ServerError(
+        'ERR_INVALID_CONFIG',
+        `threads must be a non-negative integer, got ${this.threads}`,
+      );
     }
     const script = this.threads > 0 ? workerScript() : undefined;
     for (let i = 0; i < this.threads; i++) {
-      const thread: Thread = { worker: new Worker(script!), pending: new Map(), load: 0 };
+      const thread: Thread = {
+        worker: new Worker(script!, { execArgv: threadExecArgv() }),
+        pending: new Map(),
+        load: 0,
+      };
       thread.worker.on('message', (answer: { id: number; results?: BuildResult[]; error?: string }) => {
         const pending = thread.pending.get(answer.id);
         if (!pending) return;
@@ -137,6 +159,7 @@ export class CryptoPool {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.all(this.#threads.map((thread) => thread.worker.terminate()));
-    for (const thread of this.#threads) this.#fail(thread, new ServerError('ERR_INTERNAL', 'the crypto pool is closed'));
+    for (const thread of this.#threads)
+      this.#fail(thread, new ServerError('ERR_INTERNAL', 'the crypto pool is closed'));
   }
 }

@@ -8,15 +8,15 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
+/**
+ * Five attempts, 1 s doubling up to 10 min, full jitter.
+ *
+ * @example
+ * ```ts
+ * new DeliveryWorker({ ...options, retryPolicy: { ...defaultRetryPolicy, maxAttempts: 8 } });
+ * ```
+ */
 export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 5, baseDelayMs: 1_000, maxDelayMs: 600_000 };
-
-/** Parses `Retry-After` (RFC 9110 §10.2.3: delay-seconds or an HTTP date) into milliseconds. */
-export function retryAfterMs(header: string | null, now: number): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
 
 /** What happened to one push attempt, before it is stored. */
 export interface Attempt {
@@ -39,7 +39,7 @@ export interface Attempt {
  *
  * @example
  * ```ts
- * classify({ subscriptionId, revision, attempts: 1, response: { status: 410, retryAfter: null, body: '' }, expiresAt }, Date.now());
+ * classify({ subscriptionId, revision, attempts: 1, response: { status: 410, retryAfterMs: undefined, body: '' }, expiresAt }, Date.now());
  * // { subscriptionId, result: 'gone', revision }
  * ```
  */
@@ -88,8 +88,8 @@ export function classify(
   if (status === 404 || status === 410) return { subscriptionId, result: 'gone', revision: attempt.revision };
   if (status === 413) return failed(status, detail);
   if (status === 429 || status === 503 || status === 406) {
-    return retry(status, detail, retryAfterMs(response.retryAfter, now));
+    return retry(status, detail, response.retryAfterMs);
   }
-  if (status >= 500) return retry(status, detail, retryAfterMs(response.retryAfter, now));
+  if (status >= 500) return retry(status, detail, response.retryAfterMs);
   return failed(status, detail, status === 400 || status === 401 || status === 403);
 }

@@ -1,8 +1,9 @@
-import type { Transport } from '@herald/webpush';
+import { sendPushRequest, type Transport } from '@herald/webpush';
 import { createUndiciTransport, type UndiciTransportOptions } from '@herald/webpush/node';
 import type { BuildContext, BuildItem, BuildResult } from './build-requests.js';
 import { CryptoPool } from './crypto-pool.js';
 import type { PushRequest, PushResponse, PushSender } from './sender.js';
+import { toPushResponse } from './webpush-sender.js';
 
 /** Options of {@link PooledSender}. */
 export interface PooledSenderOptions {
@@ -16,8 +17,6 @@ export interface PooledSenderOptions {
   timeoutMs?: number;
   /** A transport of your own (tests); `close()` then leaves it open. */
   transport?: Transport;
-  /** The VAPID `sub` used when none is configured (push services other than Apple accept any). */
-  fallbackSubject?: string;
 }
 
 interface Queued {
@@ -43,7 +42,7 @@ class BuildError extends Error {
 
 /**
  * The production {@link PushSender}: pushes handed to `send` within one turn of the event loop
- * are grouped by what they share (payload, key, TTL, urgency, topic) and built together on the
+ * are grouped by what they share (key, TTL, urgency, topic) and built together on the
  * {@link CryptoPool}'s threads, then POSTed through `@herald/webpush`'s undici transport (one
  * keep-alive pool of connections per push-service origin). The worker keeps hundreds of sends
  * in flight, so the groups are large and the encryption of a broadcast uses every core.
@@ -60,7 +59,6 @@ export class PooledSender implements PushSender {
   readonly #transport: Transport;
   readonly #ownsTransport: boolean;
   readonly #timeoutMs: number;
-  readonly #fallbackSubject: string;
   #batches = new Map<string, Batch>();
   #scheduled = false;
 
@@ -74,24 +72,19 @@ export class PooledSender implements PushSender {
         ...(options.connect === undefined ? {} : { connect: options.connect }),
       });
     this.#timeoutMs = options.timeoutMs ?? 10_000;
-    this.#fallbackSubject = options.fallbackSubject ?? 'https://github.com/herald-push/herald';
   }
 
   send(request: PushRequest): Promise<PushResponse> {
-    const subject = request.vapidSubject ?? this.#fallbackSubject;
-    const key = `${request.vapidKey.publicKey} ${request.ttl} ${request.urgency} ${request.topic} ${subject}\n${request.payload}`;
+    const { vapidKey, vapidSubject } = request;
+    const key = `${vapidKey.publicKey} ${request.ttl} ${request.urgency} ${request.topic} ${vapidSubject}`;
     let batch = this.#batches.get(key);
     if (!batch) {
       batch = {
         context: {
-          payload: request.payload,
           ttl: request.ttl,
           urgency: request.urgency,
           topic: request.topic,
-          vapid: { subject, publicKey: request.vapidKey.publicKey, privateKey: request.vapidKey.privateKey },
-          // The endpoint policy admitted the endpoint when it was registered; http: is possible
-          // only for hosts the operator allowed explicitly.
-          allowHttp: true,
+          vapid: { subject: vapidSubject, publicKey: vapidKey.publicKey, privateKey: vapidKey.privateKey },
         },
         queued: [],
       };
@@ -102,8 +95,11 @@ export class PooledSender implements PushSender {
       p256dh: request.p256dh,
       auth: request.auth,
       contentEncoding: request.contentEncoding,
+      payload: request.payload,
     };
-    const pending = new Promise<PushResponse>((resolve, reject) => batch.queued.push({ item, resolve, reject }));
+    const pending = new Promise<PushResponse>((resolve, reject) =>
+      batch.queued.push({ item, resolve, reject }),
+    );
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => this.#flush());
@@ -116,15 +112,19 @@ export class PooledSender implements PushSender {
     const batches = this.#batches;
     this.#batches = new Map();
     for (const batch of batches.values()) {
-      this.#pool.build(
-        batch.context,
-        batch.queued.map((q) => q.item),
-      ).then(
-        (results) => results.forEach((result, i) => this.#post(result, batch.queued[i]!)),
-        (error: unknown) => {
-          for (const queued of batch.queued) queued.reject(error);
-        },
-      );
+      this.#pool
+        .build(
+          batch.context,
+          batch.queued.map((q) => q.item),
+        )
+        .then(
+          (results) => {
+            for (let i = 0; i < results.length; i++) this.#post(results[i]!, batch.queued[i]!);
+          },
+          (error: unknown) => {
+            for (const queued of batch.queued) queued.reject(error);
+          },
+        );
     }
   }
 
@@ -133,17 +133,13 @@ export class PooledSender implements PushSender {
       queued.reject(new BuildError(result.error.code, result.error.message));
       return;
     }
-    this.#transport
-      .send(result.request, { timeout: this.#timeoutMs, maxResponseBytes: 1024 })
-      .then(
-        (response) =>
-          queued.resolve({
-            status: response.status,
-            retryAfter: response.headers['retry-after'] ?? null,
-            body: response.body,
-          }),
-        queued.reject,
-      );
+    sendPushRequest(result.request, { transport: this.#transport, timeout: this.#timeoutMs }).then((sent) => {
+      try {
+        queued.resolve(toPushResponse(sent));
+      } catch (error) {
+        queued.reject(error);
+      }
+    }, queued.reject);
   }
 
   async close(): Promise<void> {

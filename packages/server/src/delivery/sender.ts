@@ -22,8 +22,8 @@ export interface PushRequest {
 /** What the push service answered. */
 export interface PushResponse {
   status: number;
-  /** The `Retry-After` header, as sent (seconds or an HTTP date). */
-  retryAfter: string | null;
+  /** The `Retry-After` delay in milliseconds, when the push service sent one. */
+  retryAfterMs: number | undefined;
   /** The start of the body, for error reports. */
   body: string;
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { errorCodes } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import { withMessageId } from '../push/payload.js';
+import { withDelivery } from '../push/payload.js';
+import type { ReceiptTokens } from '../push/receipt-tokens.js';
 import type {
   ClaimedChunk,
   ClaimedDelivery,
@@ -12,7 +13,7 @@ import type {
 } from '../storage/storage.js';
 import type { VapidKeyRing } from '../vapid-key-ring.js';
 import { OriginGates } from './origin-gate.js';
-import { type Attempt, classify, defaultRetryPolicy, type RetryPolicy, retryAfterMs } from './outcome.js';
+import { type Attempt, classify, defaultRetryPolicy, type RetryPolicy } from './outcome.js';
 import type { PushSender } from './sender.js';
 
 /** Options of {@link DeliveryWorker}. */
@@ -20,12 +21,14 @@ export interface WorkerOptions {
   storage: Storage;
   sender: PushSender;
   keys: VapidKeyRing;
+  /** Signs the per-delivery receipt token carried in each payload. */
+  receipts: ReceiptTokens;
   metrics?: Metrics;
   /** The VAPID `sub`; without a valid one, Apple endpoints fail with ERR_VAPID_SUBJECT_REQUIRED. */
   vapidSubject?: string | undefined;
   /** Subscriptions per fan-out chunk (default 500). */
   batchSize?: number;
-  /** Pushes in progress at once, all origins together (default 1024). */
+  /** Pushes in flight at once, all origins together (default 1024). */
   concurrency?: number;
   /** Pushes in flight to one push-service origin (default: `concurrency`). */
   originConcurrency?: number;
@@ -64,8 +67,8 @@ type Unit =
  * an answer. A heartbeat extends the leases of the work in progress; a worker that dies (even by
  * SIGKILL) stops renewing them, and the chunks and retries it held are claimed again by another
  * worker (or the restarted one) once their lease has run out. Delivery is therefore at least
- * once: the subscribers of the chunks in progress when a worker dies (at most about
- * `concurrency + batchSize` of them) may receive the message twice.
+ * once: the subscribers of the chunks in progress when a worker dies (at most
+ * `concurrency + 2 × batchSize` of them) may receive the message twice.
  *
  * Per push-service origin, {@link OriginGates} limits the pushes in flight and pauses an origin
  * that throttles: pushes that would wait are stored as retries instead (not counted as
@@ -86,8 +89,11 @@ export class DeliveryWorker {
   #running: Promise<void> | undefined;
   #stopping = false;
   #wake: (() => void) | undefined;
-  /** Pushes claimed and not yet answered: claiming waits while this is at `concurrency`. */
-  #inProgress = 0;
+  /** Pushes started and not yet answered (at most `concurrency`). */
+  #active = 0;
+  /** Claimed pushes waiting for one of the `concurrency` slots. */
+  readonly #queue: (() => void)[] = [];
+  /** Wakes the claiming loop when the queue has room for another chunk. */
   #roomWaiter: (() => void) | undefined;
 
   constructor(options: WorkerOptions) {
@@ -167,7 +173,12 @@ export class DeliveryWorker {
           units = await this.#claimRetries();
         }
         if (units.length === 0) {
-          const claimed = await this.#o.storage.claimChunk(this.owner, Date.now(), this.#o.leaseMs, this.#o.batchSize);
+          const claimed = await this.#o.storage.claimChunk(
+            this.owner,
+            Date.now(),
+            this.#o.leaseMs,
+            this.#o.batchSize,
+          );
           if (claimed) units = [{ kind: 'chunk', claimed }];
         }
         if (units.length === 0 && lastRetryPoll !== now) {
@@ -190,12 +201,36 @@ export class DeliveryWorker {
     return worked;
   }
 
-  /** Waits until a whole chunk more fits under `concurrency`. */
+  /**
+   * Waits until fewer than a chunk's worth of claimed pushes wait for a slot: the next chunk is
+   * claimed while the previous one still sends, and what a worker holds stays bounded (at most
+   * `concurrency` sending plus two chunks waiting).
+   */
   async #room(): Promise<void> {
-    while (this.#inProgress + this.#o.batchSize > this.#o.concurrency && this.#inProgress > 0) {
+    while (this.#queue.length >= this.#o.batchSize) {
       await new Promise<void>((resolve) => {
         this.#roomWaiter = resolve;
       });
+    }
+  }
+
+  /** Takes one of the `concurrency` slots, waiting in line for it. */
+  #slot(): Promise<void> | undefined {
+    if (this.#active < this.#o.concurrency) {
+      this.#active++;
+      return undefined;
+    }
+    return new Promise<void>((resolve) => this.#queue.push(resolve));
+  }
+
+  #releaseSlot(): void {
+    const next = this.#queue.shift();
+    if (next) next();
+    else this.#active--;
+    const waiter = this.#roomWaiter;
+    if (waiter && this.#queue.length < this.#o.batchSize) {
+      this.#roomWaiter = undefined;
+      waiter();
     }
   }
 
@@ -242,23 +277,19 @@ export class DeliveryWorker {
   }
 
   async #sendAll(targets: Target[], message: MessageRecord): Promise<DeliveryOutcome[]> {
-    const payload = withMessageId(message.payload, message.id);
-    this.#inProgress += targets.length;
     return Promise.all(
-      targets.map((target) =>
-        this.#sendOne(target, message, payload).finally(() => {
-          this.#inProgress--;
-          const waiter = this.#roomWaiter;
-          if (waiter && this.#inProgress + this.#o.batchSize <= this.#o.concurrency) {
-            this.#roomWaiter = undefined;
-            waiter();
-          }
-        }),
-      ),
+      targets.map(async (target) => {
+        await this.#slot();
+        try {
+          return await this.#sendOne(target, message);
+        } finally {
+          this.#releaseSlot();
+        }
+      }),
     );
   }
 
-  async #sendOne(target: Target, message: MessageRecord, payload: string): Promise<DeliveryOutcome> {
+  async #sendOne(target: Target, message: MessageRecord): Promise<DeliveryOutcome> {
     const now = Date.now();
     const expiresAt = message.sendAt + message.ttl * 1000;
     const subscription = target.target;
@@ -294,7 +325,11 @@ export class DeliveryWorker {
     if (!key) {
       return finish({
         ...base,
-        error: { message: `VAPID key ${subscription.vapidKeyId} is missing`, permanent: true, configError: true },
+        error: {
+          message: `VAPID key ${subscription.vapidKeyId} is missing`,
+          permanent: true,
+          configError: true,
+        },
       });
     }
     const gate = this.#gates.tryAcquire(origin, now);
@@ -325,7 +360,12 @@ export class DeliveryWorker {
         contentEncoding: subscription.contentEncoding,
         vapidKey: { publicKey: key.publicKey, privateKey: key.privateKey },
         vapidSubject: this.#o.vapidSubject,
-        payload,
+        payload: withDelivery(
+          message.payload,
+          message.id,
+          subscription.id,
+          this.#o.receipts.sign(message.id, subscription.id),
+        ),
         ttl,
         urgency: message.urgency,
         topic: message.topic,
@@ -335,7 +375,7 @@ export class DeliveryWorker {
       if (status >= 200 && status < 300) this.#gates.succeeded(origin);
       else if (status === 429 || status === 503 || status === 406) {
         const answeredAt = Date.now();
-        const wait = retryAfterMs(response.retryAfter, answeredAt) ?? this.#o.retryPolicy.baseDelayMs;
+        const wait = response.retryAfterMs ?? this.#o.retryPolicy.baseDelayMs;
         this.#gates.throttled(origin, answeredAt + wait);
       }
       return finish({ ...base, response });

@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { ServerError } from '../errors.js';
 import { requireApiKey } from './admin-auth.js';
 import type { AppContext } from './context.js';
@@ -35,6 +35,9 @@ export interface AppOptions {
 export async function buildApp(context: AppContext, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
+    // One log line per request would cost more than the request on the subscribe path; requests
+    // are counted and timed in /metrics, and errors are logged with their request.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 65_536,
     trustProxy: context.config.trustProxy,
     // Unknown properties are refused (additionalProperties: false), never silently dropped, so a

@@ -33,12 +33,22 @@ export interface NotificationInput {
  * aes128gcm record leaves 3993 bytes of plaintext, but Firefox for Android and the FCM bridge
  * refuse much less in practice (field notes: ~2.8-3 KB is safe everywhere), so the API refuses
  * any notification above this when the message is created, not per subscriber later.
+ *
+ * @example
+ * ```ts
+ * Buffer.byteLength(buildPayload(notification, siteUrl)) + payloadReserveBytes <= maxPayloadBytes; // always
+ * ```
  */
 export const maxPayloadBytes = 3000;
 
 /**
  * Bytes kept free for what the worker adds per message or per delivery (the message id now,
- * a receipt token later), so a notification accepted by the API always fits when sent.
+ * receipt token), so a notification accepted by the API always fits when sent.
+ *
+ * @example
+ * ```ts
+ * payloadReserveBytes; // 200
+ * ```
  */
 export const payloadReserveBytes = 200;
 
@@ -107,15 +117,20 @@ export function buildPayload(notification: NotificationInput, siteUrl: string): 
 }
 
 /**
- * Adds what the worker knows only at send time to a stored payload: Herald's own member, ignored
- * by Declarative Web Push and read by @herald/sw.
+ * Adds the per-delivery `herald` member (docs/payload.md) to a stored payload: the message and
+ * subscription ids and the receipt token. Ids and tokens are base64url/Crockford characters, so
+ * they are spliced in without re-serialising the notification for every subscriber.
  *
  * @example
  * ```ts
- * withMessageId(message.payload, message.id);
+ * withDelivery(message.payload, message.id, subscription.id, receipts.sign(message.id, subscription.id));
  * ```
  */
-export function withMessageId(payload: string, messageId: string): string {
-  const parsed = JSON.parse(payload) as Record<string, unknown>;
-  return JSON.stringify({ ...parsed, herald: { messageId } });
+export function withDelivery(
+  payload: string,
+  messageId: string,
+  subscriptionId: string,
+  receipt: string,
+): string {
+  return `${payload.slice(0, -1)},"herald":{"message":"${messageId}","subscription":"${subscriptionId}","receipt":"${receipt}"}}`;
 }

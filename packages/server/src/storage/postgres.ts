@@ -19,7 +19,6 @@ import type {
   ClaimedDelivery,
   DeliveryOutcome,
   DeliveryRecord,
-  FanoutBatch,
   FanoutChunk,
   MessageInput,
   MessageRecord,
@@ -487,43 +486,6 @@ export class PostgresStorage implements Storage {
     return this.getMessage(id);
   }
 
-  async claimMessage(owner: string, now: number, leaseMs: number): Promise<MessageRecord | undefined> {
-    return this.#tx(async (client) => {
-      const row = await this.#row(
-        `SELECT * FROM messages
-         WHERE status IN ('queued', 'sending') AND NOT fanout_done AND send_at <= $1
-           AND (lease_expires_at IS NULL OR lease_expires_at < $1)
-         ORDER BY send_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
-        [now],
-        client,
-      );
-      if (!row) return undefined;
-      const message = toMessage(row);
-      let targeted = message.counts.targeted;
-      if (message.status === 'queued') {
-        const [sql, params] = targetIds(message.target, null, null);
-        targeted = Number((await this.#row(`SELECT count(*) AS n FROM (${sql}) t`, params, client))!.n);
-      }
-      const updated = await this.#row(
-        `UPDATE messages SET status = 'sending', targeted = $1, lease_owner = $2, lease_expires_at = $3, updated_at = $4
-         WHERE id = $5 RETURNING *`,
-        [targeted, owner, now + leaseMs, now, message.id],
-        client,
-      );
-      return toMessage(updated!);
-    });
-  }
-
-  async targetBatch(
-    target: MessageTarget,
-    cursor: string | null,
-    limit: number,
-  ): Promise<SubscriptionRecord[]> {
-    const [sql, params] = targetIds(target, cursor, limit);
-    const rows = await this.#rows(`SELECT * FROM subscriptions WHERE id IN (${sql}) ORDER BY id`, params);
-    return this.#subscriptions(rows);
-  }
-
   async #applyOutcomes(
     client: pg.PoolClient,
     messageId: string,
@@ -576,7 +538,10 @@ export class PostgresStorage implements Storage {
       await client.query(
         `UPDATE subscriptions s SET config_error = u.error
          FROM unnest($1::text[], $2::text[]) AS u(id, error) WHERE s.id = u.id`,
-        [configErrors.map((o) => o.subscriptionId), configErrors.map((o) => (o.result === 'failed' ? o.error : ''))],
+        [
+          configErrors.map((o) => o.subscriptionId),
+          configErrors.map((o) => (o.result === 'failed' ? o.error : '')),
+        ],
       );
     }
     const configError = configErrors[0];
@@ -607,7 +572,11 @@ export class PostgresStorage implements Storage {
     );
   }
 
-  async #chunkTargets(client: pg.PoolClient, message: MessageRecord, chunk: FanoutChunk): Promise<ClaimedChunk> {
+  async #chunkTargets(
+    client: pg.PoolClient,
+    message: MessageRecord,
+    chunk: FanoutChunk,
+  ): Promise<ClaimedChunk> {
     const [sql, params] = targetIds(message.target, chunk.after, chunk.size);
     const rows = await this.#rows(
       `SELECT ${pushTargetColumns} FROM subscriptions WHERE id IN (${sql}) AND id <= $${params.length + 1}
@@ -618,7 +587,12 @@ export class PostgresStorage implements Storage {
     return { message, chunk, targets: rows.map(toPushTarget) };
   }
 
-  async claimChunk(owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedChunk | undefined> {
+  async claimChunk(
+    owner: string,
+    now: number,
+    leaseMs: number,
+    limit: number,
+  ): Promise<ClaimedChunk | undefined> {
     return this.#tx(async (client) => {
       const lapsed = await this.#row(
         `UPDATE fanout_chunks SET lease_owner = $1, lease_expires_at = $2
@@ -632,7 +606,9 @@ export class PostgresStorage implements Storage {
       );
       if (lapsed) {
         const chunk = toFanoutChunk(lapsed);
-        const message = toMessage((await this.#row('SELECT * FROM messages WHERE id = $1', [chunk.messageId], client))!);
+        const message = toMessage(
+          (await this.#row('SELECT * FROM messages WHERE id = $1', [chunk.messageId], client))!,
+        );
         return this.#chunkTargets(client, message, chunk);
       }
       for (;;) {
@@ -649,12 +625,13 @@ export class PostgresStorage implements Storage {
         let message = toMessage(row);
         if (message.status === 'queued') {
           const [sql, params] = targetIds(message.target, null, null);
-          const targeted = Number((await this.#row(`SELECT count(*) AS n FROM (${sql}) t`, params, client))!.n);
-          await client.query("UPDATE messages SET status = 'sending', targeted = $1, updated_at = $2 WHERE id = $3", [
-            targeted,
-            now,
-            message.id,
-          ]);
+          const targeted = Number(
+            (await this.#row(`SELECT count(*) AS n FROM (${sql}) t`, params, client))!.n,
+          );
+          await client.query(
+            "UPDATE messages SET status = 'sending', targeted = $1, updated_at = $2 WHERE id = $3",
+            [targeted, now, message.id],
+          );
           message = { ...message, status: 'sending', counts: { ...message.counts, targeted } };
         }
         const [sql, params] = targetIds(message.target, message.cursor, limit);
@@ -667,17 +644,20 @@ export class PostgresStorage implements Storage {
         ).map(toPushTarget);
         const done = targets.length < limit;
         const upto = targets.at(-1)?.id ?? message.cursor;
-        await client.query('UPDATE messages SET fanout_cursor = $1, fanout_done = $2, updated_at = $3 WHERE id = $4', [
-          upto,
-          done,
-          now,
-          message.id,
-        ]);
+        await client.query(
+          'UPDATE messages SET fanout_cursor = $1, fanout_done = $2, updated_at = $3 WHERE id = $4',
+          [upto, done, now, message.id],
+        );
         if (targets.length === 0) {
           await this.#completeIfFinished(client, message.id, now);
           continue;
         }
-        const chunk: FanoutChunk = { messageId: message.id, after: message.cursor, upto: upto!, size: targets.length };
+        const chunk: FanoutChunk = {
+          messageId: message.id,
+          after: message.cursor,
+          upto: upto!,
+          size: targets.length,
+        };
         await client.query(
           `INSERT INTO fanout_chunks (message_id, after_id, upto_id, size, lease_owner, lease_expires_at, created_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -688,7 +668,12 @@ export class PostgresStorage implements Storage {
     });
   }
 
-  async recordChunk(chunk: FanoutChunk, owner: string, outcomes: DeliveryOutcome[], now: number): Promise<boolean> {
+  async recordChunk(
+    chunk: FanoutChunk,
+    owner: string,
+    outcomes: DeliveryOutcome[],
+    now: number,
+  ): Promise<boolean> {
     return this.#tx(async (client) => {
       const held = await client.query(
         `DELETE FROM fanout_chunks WHERE message_id = $1 AND upto_id = $2 AND lease_owner = $3
@@ -703,32 +688,14 @@ export class PostgresStorage implements Storage {
   }
 
   async renewLeases(owner: string, now: number, leaseMs: number): Promise<void> {
-    await this.#rows('UPDATE fanout_chunks SET lease_expires_at = $1 WHERE lease_owner = $2', [now + leaseMs, owner]);
-    await this.#rows("UPDATE deliveries SET lease_expires_at = $1 WHERE lease_owner = $2 AND status = 'retry'", [
+    await this.#rows('UPDATE fanout_chunks SET lease_expires_at = $1 WHERE lease_owner = $2', [
       now + leaseMs,
       owner,
     ]);
-  }
-
-  async recordFanout(
-    messageId: string,
-    owner: string,
-    batch: FanoutBatch,
-    now: number,
-    leaseMs: number,
-  ): Promise<boolean> {
-    return this.#tx(async (client) => {
-      const held = await client.query(
-        `UPDATE messages SET fanout_cursor = $1, fanout_done = $2, lease_expires_at = $3,
-           lease_owner = CASE WHEN $2 THEN NULL ELSE lease_owner END
-         WHERE id = $4 AND lease_owner = $5 AND status = 'sending'`,
-        [batch.cursor, batch.done, batch.done ? null : now + leaseMs, messageId, owner],
-      );
-      if (held.rowCount === 0) return false;
-      await this.#applyOutcomes(client, messageId, batch.outcomes, now);
-      if (batch.done) await this.#completeIfFinished(client, messageId, now);
-      return true;
-    });
+    await this.#rows(
+      "UPDATE deliveries SET lease_expires_at = $1 WHERE lease_owner = $2 AND status = 'retry'",
+      [now + leaseMs, owner],
+    );
   }
 
   async claimRetries(owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]> {

@@ -21,7 +21,6 @@ import type {
   ClaimedDelivery,
   DeliveryOutcome,
   DeliveryRecord,
-  FanoutBatch,
   FanoutChunk,
   MessageInput,
   MessageRecord,
@@ -484,46 +483,6 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  async claimMessage(owner: string, now: number, leaseMs: number): Promise<MessageRecord | undefined> {
-    return this.#tx(() => {
-      const row = this.#get(
-        `SELECT * FROM messages
-         WHERE status IN ('queued', 'sending') AND fanout_done = 0 AND send_at <= ?
-           AND (lease_expires_at IS NULL OR lease_expires_at < ?)
-         ORDER BY send_at, id LIMIT 1`,
-        now,
-        now,
-      );
-      if (!row) return undefined;
-      const message = toMessage(row);
-      let targeted = message.counts.targeted;
-      if (message.status === 'queued') {
-        const [sql, params] = targetIds(message.target, null, null);
-        targeted = Number(this.#get(`SELECT count(*) AS n FROM (${sql})`, ...params)!.n);
-      }
-      this.#run(
-        `UPDATE messages SET status = 'sending', targeted = ?, lease_owner = ?, lease_expires_at = ?, updated_at = ?
-         WHERE id = ?`,
-        targeted,
-        owner,
-        now + leaseMs,
-        now,
-        message.id,
-      );
-      return toMessage(this.#get('SELECT * FROM messages WHERE id = ?', message.id)!);
-    });
-  }
-
-  async targetBatch(
-    target: MessageTarget,
-    cursor: string | null,
-    limit: number,
-  ): Promise<SubscriptionRecord[]> {
-    const [sql, params] = targetIds(target, cursor, limit);
-    const rows = this.#all(`SELECT * FROM subscriptions WHERE id IN (${sql}) ORDER BY id`, ...params);
-    return this.#subscriptions(rows);
-  }
-
   #applyOutcomes(messageId: string, outcomes: DeliveryOutcome[], now: number): void {
     for (const outcome of outcomes) {
       if (outcome.result === 'sent') {
@@ -565,7 +524,11 @@ export class SqliteStorage implements Storage {
         );
         if (outcome.result === 'failed' && outcome.configError) {
           this.#run('UPDATE messages SET last_error = ? WHERE id = ?', outcome.error, messageId);
-          this.#run('UPDATE subscriptions SET config_error = ? WHERE id = ?', outcome.error, outcome.subscriptionId);
+          this.#run(
+            'UPDATE subscriptions SET config_error = ? WHERE id = ?',
+            outcome.error,
+            outcome.subscriptionId,
+          );
         }
       }
     }
@@ -604,7 +567,12 @@ export class SqliteStorage implements Storage {
     return { message, chunk, targets: rows.map(toPushTarget) };
   }
 
-  async claimChunk(owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedChunk | undefined> {
+  async claimChunk(
+    owner: string,
+    now: number,
+    leaseMs: number,
+    limit: number,
+  ): Promise<ClaimedChunk | undefined> {
     return this.#tx(() => {
       const lapsed = this.#get(
         `SELECT c.* FROM fanout_chunks c JOIN messages m ON m.id = c.message_id
@@ -660,7 +628,12 @@ export class SqliteStorage implements Storage {
           this.#completeIfFinished(message.id, now);
           continue;
         }
-        const chunk: FanoutChunk = { messageId: message.id, after: message.cursor, upto: upto!, size: targets.length };
+        const chunk: FanoutChunk = {
+          messageId: message.id,
+          after: message.cursor,
+          upto: upto!,
+          size: targets.length,
+        };
         this.#run(
           `INSERT INTO fanout_chunks (message_id, after_id, upto_id, size, lease_owner, lease_expires_at, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -677,7 +650,12 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  async recordChunk(chunk: FanoutChunk, owner: string, outcomes: DeliveryOutcome[], now: number): Promise<boolean> {
+  async recordChunk(
+    chunk: FanoutChunk,
+    owner: string,
+    outcomes: DeliveryOutcome[],
+    now: number,
+  ): Promise<boolean> {
     return this.#tx(() => {
       const held = this.#run(
         `DELETE FROM fanout_chunks WHERE message_id = ? AND upto_id = ? AND lease_owner = ?
@@ -702,32 +680,6 @@ export class SqliteStorage implements Storage {
         now + leaseMs,
         owner,
       );
-    });
-  }
-
-  async recordFanout(
-    messageId: string,
-    owner: string,
-    batch: FanoutBatch,
-    now: number,
-    leaseMs: number,
-  ): Promise<boolean> {
-    return this.#tx(() => {
-      const held = this.#run(
-        `UPDATE messages SET fanout_cursor = ?, fanout_done = ?, lease_expires_at = ?,
-           lease_owner = CASE WHEN ? THEN NULL ELSE lease_owner END
-         WHERE id = ? AND lease_owner = ? AND status = 'sending'`,
-        batch.cursor,
-        batch.done ? 1 : 0,
-        batch.done ? null : now + leaseMs,
-        batch.done ? 1 : 0,
-        messageId,
-        owner,
-      );
-      if (held === 0) return false;
-      this.#applyOutcomes(messageId, batch.outcomes, now);
-      if (batch.done) this.#completeIfFinished(messageId, now);
-      return true;
     });
   }
 

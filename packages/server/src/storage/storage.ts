@@ -133,8 +133,9 @@ export interface MessageRecord {
   counts: MessageCounts;
   /** Last configuration problem seen while sending (e.g. 403 from a push service), if any. */
   lastError: string | null;
-  /** Fan-out progress: the last subscription id handled, in id order. */
+  /** Fan-out progress: the last subscription id handed out in a chunk, in id order. */
   cursor: string | null;
+  /** Every chunk has been handed out (chunks may still be sending). */
   fanoutDone: boolean;
   createdAt: number;
   updatedAt: number;
@@ -223,15 +224,6 @@ export interface ClaimedChunk {
   targets: PushTarget[];
 }
 
-/** One fan-out step: outcomes of a chunk of subscribers and where the walk now stands. */
-export interface FanoutBatch {
-  /** Last subscription id of the chunk (the new cursor). */
-  cursor: string | null;
-  /** True when the chunk was the last one. */
-  done: boolean;
-  outcomes: DeliveryOutcome[];
-}
-
 /**
  * The storage interface.
  *
@@ -301,27 +293,6 @@ export interface Storage {
   /** Cancels a `queued` or `sending` message; returns it, or `undefined` if it does not exist. */
   cancelMessage(id: string): Promise<MessageRecord | undefined>;
 
-  /**
-   * Claims one message whose fan-out is due (`sendAt <= now`, status `queued` or `sending`,
-   * lease free or expired), marks it `sending` and leases it to `owner`. On the first claim the
-   * `targeted` counter is set to the number of matching subscriptions.
-   */
-  claimMessage(owner: string, now: number, leaseMs: number): Promise<MessageRecord | undefined>;
-  /** The next subscriptions of a message's target after `cursor`, in id order. */
-  targetBatch(target: MessageTarget, cursor: string | null, limit: number): Promise<SubscriptionRecord[]>;
-  /**
-   * Records a fan-out step in one transaction: counters, retry and failure rows, pruning of gone
-   * subscriptions (only at the revision seen), the cursor, the lease (extended by `leaseMs`).
-   * When `done` and no retry is waiting, the message completes. Returns false, recording
-   * nothing, when `owner` no longer holds the message's lease or it was cancelled.
-   */
-  recordFanout(
-    messageId: string,
-    owner: string,
-    batch: FanoutBatch,
-    now: number,
-    leaseMs: number,
-  ): Promise<boolean>;
   /**
    * Claims a fan-out chunk for `owner`, leased until `now + leaseMs`: first a chunk whose lease
    * ran out (a worker died), else the next `limit` subscriptions of the earliest due message

@@ -27,7 +27,7 @@ export async function testServer(
     HERALD_DATA_DIR: dir,
     PORT: '0',
     HERALD_HOST: '127.0.0.1',
-    HERALD_VAPID_SUBJECT: 'mailto:ops@example.com',
+    HERALD_VAPID_SUBJECT: 'mailto:ops@herald-push.org',
     HERALD_RATE_LIMIT: '0',
     ...env,
   });

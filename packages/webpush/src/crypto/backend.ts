@@ -9,7 +9,14 @@
  * the Node one resolves them at once.
  */
 
-/** A P-256 key pair as raw bytes. */
+/**
+ * A P-256 key pair as raw bytes.
+ *
+ * @example
+ * ```ts
+ * const { publicKey, privateKey } = await defaultBackend.generateKeyPair(); // 65 and 32 bytes
+ * ```
+ */
 export interface RawKeyPair {
   /** 65-byte uncompressed point. */
   publicKey: Uint8Array;
@@ -17,7 +24,14 @@ export interface RawKeyPair {
   privateKey: Uint8Array;
 }
 
-/** The outcome of an ECDH agreement with a freshly generated key pair. */
+/**
+ * The outcome of an ECDH agreement with a freshly generated key pair.
+ *
+ * @example
+ * ```ts
+ * const { publicKey, secret } = await defaultBackend.ephemeralAgreement(subscriberPublicKey);
+ * ```
+ */
 export interface EphemeralAgreement {
   /** The new key pair's public key (65 bytes), sent to the peer. */
   publicKey: Uint8Array;
@@ -25,22 +39,55 @@ export interface EphemeralAgreement {
   secret: Uint8Array;
 }
 
-/** An imported private key for ECDH, opaque to callers (a `KeyObject` or a `CryptoKey`). */
+/**
+ * An imported private key for ECDH, opaque to callers (a `KeyObject` or a `CryptoKey`).
+ *
+ * @example
+ * ```ts
+ * const key = await defaultBackend.importEcdhPrivateKey(keyPair);
+ * const secret = await defaultBackend.agree(key, peerPublicKey);
+ * ```
+ */
 export interface EcdhPrivateKey {
   readonly __ecdhPrivateKey: never;
 }
 
-/** An imported private key for ES256 signing, opaque to callers. */
+/**
+ * An imported private key for ES256 signing, opaque to callers.
+ *
+ * @example
+ * ```ts
+ * const key = await defaultBackend.importSigningKey(keyPair);
+ * const signature = await defaultBackend.sign(key, new TextEncoder().encode('header.claims'));
+ * ```
+ */
 export interface SigningKey {
   readonly __signingKey: never;
 }
 
-/** An imported public key for ES256 verification, opaque to callers. */
+/**
+ * An imported public key for ES256 verification, opaque to callers.
+ *
+ * @example
+ * ```ts
+ * const key = await defaultBackend.importVerifyingKey(keyPair.publicKey);
+ * await defaultBackend.verify(key, data, signature); // true or false
+ * ```
+ */
 export interface VerifyingKey {
   readonly __verifyingKey: never;
 }
 
-/** The primitives each crypto backend provides. Invalid keys throw `ERR_INVALID_KEY`. */
+/**
+ * The primitives each crypto backend provides. Invalid keys throw `ERR_INVALID_KEY`.
+ *
+ * @example
+ * ```ts
+ * import { defaultBackend, encrypt } from '@herald/webpush';
+ * defaultBackend.name; // 'node' on Node, 'webcrypto' on Deno, Bun, workerd and in browsers
+ * await encrypt('hi', keys, { backend: defaultBackend });
+ * ```
+ */
 export interface CryptoBackend {
   /** Which implementation this is, so tests can assert what a runtime loaded. */
   readonly name: 'node' | 'webcrypto';

@@ -169,6 +169,13 @@ export async function openRecords(
 /**
  * Decodes a whole RFC 8188 `aes128gcm` body given its input keying material. Used for the
  * RFC 8188 §3 examples; Web Push decryption derives the IKM first (see `decrypt`).
+ *
+ * @example
+ * ```ts
+ * const body = decodeBase64Url('I1BsxtFttlv3u_Oo94xnmwAAEAAA-NAVub2qFgBEuQKRapoZu-IxkIva3MEB1PD-ly8Thjg');
+ * const text = await decodeAes128gcm(defaultBackend, body, decodeBase64Url('yqdlZ-tYemfogSmv7Ws5PQ'));
+ * new TextDecoder().decode(text); // 'I am the walrus' (RFC 8188 §3.1)
+ * ```
  */
 export async function decodeAes128gcm(
   backend: CryptoBackend,

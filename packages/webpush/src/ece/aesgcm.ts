@@ -106,7 +106,14 @@ export async function openAesgcmRecords(
   return out.length === 1 ? out[0]! : concatBytes(...out);
 }
 
-/** The parameters of the `Encryption` and `Crypto-Key` headers that `aesgcm` decryption needs. */
+/**
+ * The parameters of the `Encryption` and `Crypto-Key` headers that `aesgcm` decryption needs.
+ *
+ * @example
+ * ```ts
+ * const params: AesgcmHeaderParams = parseAesgcmHeaders('salt=DGv6ra1nlYgDCS1FRnbzlw', `dh=${dh}`);
+ * ```
+ */
 export interface AesgcmHeaderParams {
   /** 16-byte salt from `Encryption: salt=...`. */
   salt: Uint8Array;

@@ -6,7 +6,15 @@ import { decodeHeader, deriveRecordKeys, openRecords } from './aes128gcm.js';
 import { defaultAesgcmRecordSize, deriveAesgcmKeys, openAesgcmRecords } from './aesgcm.js';
 import { webPushIkm } from './rfc8291.js';
 
-/** The receiving user agent's keys. */
+/**
+ * The receiving user agent's keys.
+ *
+ * @example
+ * ```ts
+ * const keyPair = await defaultBackend.generateKeyPair();
+ * const keys: DecryptKeys = { keyPair, auth: defaultBackend.randomBytes(16) };
+ * ```
+ */
 export interface DecryptKeys {
   /** The user agent's P-256 key pair (its public key is the subscription's `p256dh`). */
   keyPair: RawKeyPair;
@@ -16,7 +24,14 @@ export interface DecryptKeys {
   privateKey?: EcdhPrivateKey;
 }
 
-/** How the message was encoded: for `aesgcm`, what its `Encryption` and `Crypto-Key` headers said. */
+/**
+ * How the message was encoded: for `aesgcm`, what its `Encryption` and `Crypto-Key` headers said.
+ *
+ * @example
+ * ```ts
+ * const params: DecryptParams = { contentEncoding: 'aesgcm', ...parseAesgcmHeaders(encryption, cryptoKey) };
+ * ```
+ */
 export type DecryptParams =
   | { contentEncoding: 'aes128gcm' }
   | { contentEncoding: 'aesgcm'; salt: Uint8Array; senderPublicKey: Uint8Array; recordSize?: number };

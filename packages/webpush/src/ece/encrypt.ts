@@ -9,10 +9,24 @@ import { deriveRecordKeys, fixedHeaderLength, sealRecords, tagLength } from './a
 import { defaultAesgcmRecordSize, deriveAesgcmKeys, sealAesgcmRecord } from './aesgcm.js';
 import { webPushIkm } from './rfc8291.js';
 
-/** The content codings a push message can be encrypted with. */
+/**
+ * The content codings a push message can be encrypted with.
+ *
+ * @example
+ * ```ts
+ * const encoding: ContentEncoding = 'aes128gcm';
+ * ```
+ */
 export type ContentEncoding = 'aes128gcm' | 'aesgcm';
 
-/** A subscription's keys, decoded: what the browser gave as `keys.p256dh` and `keys.auth`. */
+/**
+ * A subscription's keys, decoded: what the browser gave as `keys.p256dh` and `keys.auth`.
+ *
+ * @example
+ * ```ts
+ * const keys: ReceiverKeys = { p256dh: decodeBase64Url(sub.keys.p256dh), auth: decodeBase64Url(sub.keys.auth) };
+ * ```
+ */
 export interface ReceiverKeys {
   /** The user agent's 65-byte uncompressed P-256 public key. */
   p256dh: Uint8Array;
@@ -20,7 +34,14 @@ export interface ReceiverKeys {
   auth: Uint8Array;
 }
 
-/** Options of {@link encrypt}. */
+/**
+ * Options of {@link encrypt}.
+ *
+ * @example
+ * ```ts
+ * await encrypt(payload, keys, { contentEncoding: 'aesgcm', padding: 32 });
+ * ```
+ */
 export interface EncryptOptions {
   /** `aes128gcm` (RFC 8291, the default) or the legacy `aesgcm`. */
   contentEncoding?: ContentEncoding;
@@ -34,7 +55,15 @@ export interface EncryptOptions {
   backend?: CryptoBackend;
 }
 
-/** An encrypted push message, ready to be sent. */
+/**
+ * An encrypted push message, ready to be sent.
+ *
+ * @example
+ * ```ts
+ * const { body, contentEncoding, headers } = await encrypt('hi', keys);
+ * await fetch(endpoint, { method: 'POST', body, headers: { ...headers, 'content-encoding': contentEncoding, ttl: '60' } });
+ * ```
+ */
 export interface EncryptedPayload {
   contentEncoding: ContentEncoding;
   /** The HTTP request body. */
@@ -47,7 +76,14 @@ export interface EncryptedPayload {
   headers: Record<string, string>;
 }
 
-/** Default and limit of {@link EncryptOptions.maxBodySize}. */
+/**
+ * Default of {@link EncryptOptions.maxBodySize}: the body size every push service must accept.
+ *
+ * @example
+ * ```ts
+ * maxPayloadLength({ maxBodySize: defaultMaxBodySize }); // 3993
+ * ```
+ */
 export const defaultMaxBodySize = 4096;
 /** RFC 8291 §4: salt, rs and idlen (21 octets) plus the 65-octet key id. */
 const aes128gcmHeaderLength = fixedHeaderLength + 65;

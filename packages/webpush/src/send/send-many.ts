@@ -125,12 +125,21 @@ export async function* sendMany<T extends SendManyItem>(
   options?: SendManyOptions,
 ): AsyncGenerator<SendManyOutcome<T>, void, undefined> {
   const concurrency = checkConcurrency(options?.concurrency ?? defaultConcurrency);
-  // One controller aborts every send in flight when the iteration ends early.
-  const controller = new AbortController();
   const callerSignal = options?.signal;
-  const delivery = transportOptions({ ...(options as DeliveryOptions), signal: controller.signal });
+  const delivery = transportOptions({ ...(options as DeliveryOptions), signal: undefined });
   if (callerSignal?.aborted) throw callerSignal.reason;
-  const onAbort = () => controller.abort(callerSignal!.reason);
+  // One controller per send, so that no signal carries more than one listener (a shared one
+  // would collect `concurrency` of them); all are aborted when the iteration ends early.
+  const controllers = new Set<AbortController>();
+  let stopReason: { reason: unknown } | undefined;
+  const abortAll = (reason: unknown) => {
+    stopReason ??= { reason };
+    for (const controller of controllers) controller.abort(reason);
+  };
+  const onAbort = () => {
+    abortAll(callerSignal!.reason);
+    notify();
+  };
   callerSignal?.addEventListener('abort', onAbort, { once: true });
 
   const owned = options?.transport === undefined;
@@ -151,7 +160,7 @@ export async function* sendMany<T extends SendManyItem>(
     resume?.();
   };
 
-  const sendItem = async (item: T): Promise<SendManyOutcome<T>> => {
+  const sendItem = async (item: T, controller: AbortController): Promise<SendManyOutcome<T>> => {
     if (typeof item !== 'object' || item === null) {
       const error = new WebPushError(
         'ERR_INVALID_ARGUMENT',
@@ -167,19 +176,25 @@ export async function* sendMany<T extends SendManyItem>(
       if (error instanceof WebPushError) return { item, result: invalidItem(error) };
       throw error;
     }
-    return { item, result: await deliver(request, transport, delivery) };
+    const result = await deliver(request, transport, { ...delivery, signal: controller.signal });
+    return { item, result };
   };
 
   const start = (item: T) => {
     running++;
-    sendItem(item).then(
+    const controller = new AbortController();
+    if (stopReason !== undefined) controller.abort(stopReason.reason);
+    controllers.add(controller);
+    sendItem(item, controller).then(
       (outcome) => {
         running--;
+        controllers.delete(controller);
         completed.push(outcome);
         notify();
       },
       (error: unknown) => {
         running--;
+        controllers.delete(controller);
         failure ??= { error };
         notify();
       },
@@ -190,7 +205,7 @@ export async function* sendMany<T extends SendManyItem>(
   try {
     for (;;) {
       while (!exhausted && running < concurrency && failure === undefined) {
-        if (controller.signal.aborted) throw controller.signal.reason;
+        if (stopReason !== undefined) throw stopReason.reason;
         let next: IteratorResult<T>;
         try {
           next = await iterator.next();
@@ -206,6 +221,7 @@ export async function* sendMany<T extends SendManyItem>(
         start(next.value);
       }
       if (failure !== undefined) throw failure.error;
+      if (stopReason !== undefined) throw stopReason.reason;
       if (completed.length > 0) {
         // Hand over what is done, then go back to refill the freed slots.
         const batch = completed.splice(0, completed.length);
@@ -221,9 +237,7 @@ export async function* sendMany<T extends SendManyItem>(
   } finally {
     callerSignal?.removeEventListener('abort', onAbort);
     if (!finished) {
-      if (!controller.signal.aborted) {
-        controller.abort(new DOMException('sendMany stopped before all items were sent', 'AbortError'));
-      }
+      abortAll(new DOMException('sendMany stopped before all items were sent', 'AbortError'));
       if (!exhausted) await iterator.return?.();
     }
     if (owned) await transport.close();

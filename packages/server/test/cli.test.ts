@@ -1,0 +1,135 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, test, vi } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { progressLine } from '../src/cli/progress-bar.js';
+import { send } from '../src/cli/send.js';
+import { generateVapidKeyPair } from '../src/vapid-key-ring.js';
+import { fakeBrowserSubscription, testServer } from './helpers/server.js';
+
+let dir: string;
+let logs: string[];
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'herald-cli-'));
+  logs = [];
+  vi.spyOn(console, 'log').mockImplementation((line: string) => logs.push(line));
+  vi.spyOn(console, 'error').mockImplementation((line: string) => logs.push(line));
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const herald = (...args: string[]) => main([...args, '--data-dir', dir]);
+
+test('migrate, keys list|rotate|import, api-keys create|list|revoke work on the configured database', async () => {
+  expect(await herald('migrate')).toBe(0);
+  expect(logs.pop()).toContain('database ready (sqlite)');
+  expect(await herald('keys', 'rotate')).toBe(0);
+  expect(await herald('keys', 'rotate')).toBe(0);
+  logs = [];
+  expect(await herald('keys', 'list')).toBe(0);
+  // The first rotation bootstrapped a key, then rotated it; the second rotated again.
+  expect(logs).toHaveLength(3);
+  expect(logs.filter((l) => l.includes(' active ')).length).toBe(1);
+
+  const pair = await generateVapidKeyPair();
+  const other = await generateVapidKeyPair();
+  expect(
+    await herald('keys', 'import', '--public-key', pair.publicKey, '--private-key', other.privateKey),
+  ).toBe(1);
+  expect(logs.pop()).toContain('does not belong');
+  expect(
+    await herald(
+      'keys',
+      'import',
+      '--public-key',
+      pair.publicKey,
+      '--private-key',
+      pair.privateKey,
+      '--activate',
+    ),
+  ).toBe(0);
+  expect(logs.pop()).toContain('(active)');
+
+  expect(await herald('api-keys', 'create', 'deploy')).toBe(0);
+  const key = logs.pop()!.split('\n').at(-1)!;
+  expect(key).toMatch(/^hk_key_/);
+  const id = key.split('_').slice(1, 3).join('_');
+  logs = [];
+  expect(await herald('api-keys', 'list')).toBe(0);
+  expect(logs.join('\n')).toContain(`${id}  active`);
+  expect(await herald('api-keys', 'revoke', id)).toBe(0);
+  expect(await herald('api-keys', 'revoke', id)).toBe(1);
+  expect(logs.pop()).toContain('ERR_NOT_FOUND');
+});
+
+test('unknown commands and options are refused with the usage, exit code 2 or 1', async () => {
+  expect(await main(['frobnicate'])).toBe(2);
+  expect(logs.pop()).toContain('Usage: herald');
+  expect(await herald('migrate', '--colour', 'red')).toBe(1);
+  expect(logs.pop()).toContain("Unknown option '--colour'");
+  expect(await main(['migrate', '--port', 'many'])).toBe(1);
+  expect(logs.pop()).toContain('ERR_INVALID_CONFIG');
+});
+
+test('send --wait shows the counts move to the end against a running server', async () => {
+  const sent: string[] = [];
+  const t = await testServer(
+    {},
+    {
+      listen: true,
+      sender: {
+        async send(request) {
+          sent.push(request.endpoint);
+          return { status: 201, retryAfterMs: undefined, body: '' };
+        },
+        async close() {},
+      },
+    },
+  );
+  try {
+    for (let i = 0; i < 3; i++) {
+      await t.server.app.inject({
+        method: 'POST',
+        url: '/api/v1/subscriptions',
+        payload: { subscription: fakeBrowserSubscription(), topics: ['cli'] },
+      });
+    }
+    const out: string[] = [];
+    const code = await send(
+      ['--to', 'topic:cli', '--title', 'From the CLI', '--wait', '--server', t.server.url, '--poll-ms', '20'],
+      { HERALD_API_KEY: t.apiKey },
+      { write: (text) => out.push(text) },
+    );
+    expect(code).toBe(0);
+    expect(sent).toHaveLength(3);
+    expect(out[0]).toMatch(/^message msg_\w+ accepted/);
+    expect(out.at(-2)).toContain('100%  sent 3  failed 0  gone 0  pending 0 of 3');
+    expect(out.at(-1)).toMatch(/completed/);
+    const refused = await send(
+      ['--to', 'all', '--title', 'x', '--server', t.server.url],
+      { HERALD_API_KEY: 'wrong' },
+      {
+        write: (text) => out.push(text),
+      },
+    );
+    expect(refused).toBe(1);
+    expect(out.at(-1)).toContain('ERR_UNAUTHORIZED');
+    await expect(
+      send(['--to', 'nowhere', '--title', 'x'], { HERALD_API_KEY: 'k' }, { write: () => {} }),
+    ).rejects.toThrow('--to must be');
+  } finally {
+    await t.dispose();
+  }
+});
+
+test('progressLine draws the share of finished deliveries', () => {
+  expect(progressLine({ targeted: 10, sent: 4, failed: 1, gone: 0, pending: 5 }, 10)).toBe(
+    '[#####-----]  50%  sent 4  failed 1  gone 0  pending 5 of 10',
+  );
+  expect(progressLine({ targeted: 0, sent: 0, failed: 0, gone: 0, pending: 0 }, 4)).toBe(
+    '[####] 100%  sent 0  failed 0  gone 0  pending 0 of 0',
+  );
+});
