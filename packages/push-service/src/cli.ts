@@ -3,7 +3,14 @@ import { parseArgs } from 'node:util';
 import { PushServiceError } from './errors.js';
 import type { PushService, PushServiceOptions } from './service.js';
 
-/** The CLI's help text. */
+/**
+ * The help text of `herald-push-service` (also fits `herald push-service`).
+ *
+ * @example
+ * ```ts
+ * console.log(usage);
+ * ```
+ */
 export const usage = `Usage: herald-push-service --port <n> [--host <addr>] [--data <dir>]
                            [--tls-cert <file> --tls-key <file>] [--control]
 
@@ -15,7 +22,16 @@ export const usage = `Usage: herald-push-service --port <n> [--host <addr>] [--d
   --control    enable the control API under /_herald/ (fault injection; never on a public port)
   --public-origin  origin for endpoint URLs and VAPID aud when reached through another name`;
 
-/** Parses the command line into service options; throws ERR_INVALID_OPTION with the reason. */
+/**
+ * Parses `herald-push-service`'s arguments into {@link PushServiceOptions} (or `'help'`); throws
+ * `ERR_INVALID_OPTION` with the reason. Exported so that other CLIs (`herald push-service`)
+ * accept exactly the same options.
+ *
+ * @example
+ * ```ts
+ * const options = parseCli(['--port', '8090', '--data', './push-data']);
+ * ```
+ */
 export function parseCli(argv: string[]): PushServiceOptions | 'help' {
   let values: ReturnType<typeof parse>['values'];
   function parse() {
@@ -69,7 +85,15 @@ export function parseCli(argv: string[]): PushServiceOptions | 'help' {
   return options;
 }
 
-/** The lines the CLI prints once the service listens. */
+/**
+ * What the CLI prints once the service listens: its URLs, storage, control API and the Firefox
+ * prefs to use it.
+ *
+ * @example
+ * ```ts
+ * console.log(describeService(await PushService.start(options), options));
+ * ```
+ */
 export function describeService(service: PushService, options: PushServiceOptions): string {
   const prefs = Object.entries(service.firefoxPrefs())
     .map(([name, value]) => `  user_pref(${JSON.stringify(name)}, ${JSON.stringify(value)});`)

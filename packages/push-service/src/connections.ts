@@ -9,6 +9,18 @@ import type { ChannelRecord, PushStore, StoredMessage } from './storage/store.js
 interface Session {
   ws: WebSocket;
   uaid: string | null;
+  /** Cleared by each keep-alive round, set again by any frame or pong from the peer. */
+  alive: boolean;
+  /** Closes the socket if no hello comes in time; cleared at hello or close. */
+  helloTimer: NodeJS.Timeout | undefined;
+}
+
+const sessions = new WeakMap<WebSocket, Session>();
+
+/** One shared pong listener for every socket (a closure per socket costs memory for nothing). */
+function onPong(this: WebSocket): void {
+  const session = sessions.get(this);
+  if (session) session.alive = true;
 }
 
 /** What the connections need from the service around them. */
@@ -17,6 +29,8 @@ export interface ConnectionsContext {
   /** The endpoint URL for a channel's token. */
   endpointFor(token: string): string;
   emit<K extends keyof PushServiceEvents>(event: K, ...args: PushServiceEvents[K]): void;
+  /** A connection that has not said hello after this many ms is closed (autopush: 5 s). */
+  helloTimeoutMs: number;
 }
 
 /** WebSocket close codes the service uses. */
@@ -63,11 +77,38 @@ export class Connections {
 
   /** Takes over a freshly upgraded WebSocket. */
   accept(ws: WebSocket): void {
-    const session: Session = { ws, uaid: null };
-    ws.on('message', (data, isBinary) => this.#onFrame(session, data as Buffer, isBinary));
+    const session: Session = { ws, uaid: null, alive: true, helloTimer: undefined };
+    sessions.set(ws, session);
+    ws.on('message', (data, isBinary) => {
+      session.alive = true;
+      this.#onFrame(session, data as Buffer, isBinary);
+    });
+    ws.on('pong', onPong);
     ws.on('close', () => this.#onClose(session));
     // A socket error (reset, oversized frame) closes this socket only; ws emits close after it.
     ws.on('error', () => {});
+    // A socket that never says hello would hold a file descriptor for nothing.
+    session.helloTimer = setTimeout(() => {
+      if (session.uaid === null && ws.readyState === ws.OPEN) this.#violation(session, 'no hello in time');
+    }, this.#context.helloTimeoutMs);
+    session.helloTimer.unref();
+  }
+
+  /**
+   * One keep-alive round (RFC 6455 §5.5.2 ping frames): connections that did not answer since the
+   * last round are gone without a FIN (a laptop closed, a NAT that forgot) and are terminated, so
+   * that their messages wait in storage instead of going to a dead socket.
+   */
+  keepAlive(): void {
+    for (const session of this.#byUaid.values()) {
+      if (!session.alive) {
+        this.#drop(session, closeCodes.normal, 'no answer to ping');
+        session.ws.terminate();
+        continue;
+      }
+      session.alive = false;
+      session.ws.ping();
+    }
   }
 
   /** Sends a notification if its user agent is connected; false otherwise. */
@@ -126,6 +167,7 @@ export class Connections {
   }
 
   #onClose(session: Session): void {
+    clearTimeout(session.helloTimer);
     const uaid = session.uaid;
     if (uaid === null) return;
     if (this.#byUaid.get(uaid) === session) this.#byUaid.delete(uaid);
@@ -176,6 +218,8 @@ export class Connections {
     const previous = this.#byUaid.get(uaid);
     if (previous) this.#drop(previous, closeCodes.normal, 'another connection said hello with this uaid');
     session.uaid = uaid;
+    clearTimeout(session.helloTimer);
+    session.helloTimer = undefined;
     this.#byUaid.set(uaid, session);
     session.ws.send(`{"messageType":"hello","status":200,"uaid":"${uaid}"${helloReplyTail}`);
     this.#context.emit('ua:hello', uaid, reused);

@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+export { describeService, parseCli, usage } from './cli.js';
 export { closeCodes } from './connections.js';
 export { errorCodes, PushServiceError, type PushServiceErrorCode } from './errors.js';
 export type { PushServiceEvents } from './events.js';

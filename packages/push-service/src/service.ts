@@ -47,6 +47,10 @@ export interface PushServiceOptions {
   rateLimit?: RateLimitOptions;
   /** Largest WebSocket frame a client may send (default 16 KiB; larger ones close with 1009). */
   maxFrameBytes?: number;
+  /** WebSocket ping round every this many seconds; silent connections are dropped (default 300, like autopush; 0 turns it off). */
+  pingIntervalSeconds?: number;
+  /** A connection that has not said hello within this many ms is closed (default 10,000). */
+  helloTimeoutMs?: number;
   /** Replaces the VAPID check (tests only). */
   checkVapid?: VapidCheck;
 }
@@ -89,6 +93,7 @@ export class PushService extends EventEmitter<PushServiceEvents> {
   readonly #options: PushServiceOptions;
   readonly #pushContext: PushEndpointContext;
   readonly #sweep: NodeJS.Timeout;
+  readonly #keepAlive: NodeJS.Timeout | undefined;
   #origin = '';
   #port = 0;
 
@@ -101,6 +106,7 @@ export class PushService extends EventEmitter<PushServiceEvents> {
       store: this.store,
       endpointFor: (token) => `${this.#origin}${endpointPath}${token}`,
       emit,
+      helloTimeoutMs: options.helloTimeoutMs ?? 10_000,
     });
     this.#pushContext = {
       store: this.store,
@@ -128,6 +134,9 @@ export class PushService extends EventEmitter<PushServiceEvents> {
     this.#server.on('upgrade', (req, socket, head) => this.#onUpgrade(req, socket, head));
     this.#server.on('clientError', (_error, socket) => socket.destroy());
     this.#sweep = setInterval(() => this.store.deleteExpired(Date.now()), 60_000).unref();
+    const pingSeconds = options.pingIntervalSeconds ?? 300;
+    if (pingSeconds > 0)
+      this.#keepAlive = setInterval(() => this.#connections.keepAlive(), pingSeconds * 1000).unref();
   }
 
   /**
@@ -153,6 +162,7 @@ export class PushService extends EventEmitter<PushServiceEvents> {
     }).catch((error: unknown) => {
       service.store.close();
       clearInterval(service.#sweep);
+      clearInterval(service.#keepAlive);
       throw new PushServiceError(
         'ERR_INVALID_OPTION',
         `cannot listen on ${host}:${options.port}: ${(error as Error).message}`,
@@ -321,6 +331,7 @@ export class PushService extends EventEmitter<PushServiceEvents> {
   /** Closes every connection and the listening socket, then the storage. */
   async close(): Promise<void> {
     clearInterval(this.#sweep);
+    clearInterval(this.#keepAlive);
     this.#connections.disconnectAll(closeCodes.normal, 'push service closing');
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));

@@ -24,6 +24,13 @@ export interface HeadlessUserAgentOptions {
   websocket?: ClientOptions;
   /** How long to wait for the hello reply and for register/unregister replies (default 10 s). */
   timeoutMs?: number;
+  /**
+   * Reconnect by itself when the service closes the connection (as Firefox does, unless the
+   * close code is 4774), retrying every `retryMs` (default 250) while connections are refused.
+   * {@link HeadlessUserAgent.disconnect} and {@link HeadlessUserAgent.close} never reconnect.
+   * Default false.
+   */
+  autoReconnect?: boolean | { retryMs?: number };
 }
 
 /** A subscription of a {@link HeadlessUserAgent}, shaped like the browser's `PushSubscription`. */
@@ -132,6 +139,9 @@ export class HeadlessUserAgent extends EventEmitter<HeadlessUserAgentEvents> {
   #chain: Promise<void> = Promise.resolve();
   #receivedCount = 0;
   #closed = false;
+  /** True between disconnect() and the next reconnect(): no automatic reconnect then. */
+  #stayAway = false;
+  #retry: NodeJS.Timeout | undefined;
 
   private constructor(url: string, options: HeadlessUserAgentOptions) {
     super();
@@ -190,6 +200,8 @@ export class HeadlessUserAgent extends EventEmitter<HeadlessUserAgentEvents> {
    * ```
    */
   async reconnect(): Promise<void> {
+    this.#stayAway = false;
+    clearTimeout(this.#retry);
     if (this.connected) return;
     const ws = new WebSocket(this.#url, 'push-notification', {
       perMessageDeflate: false,
@@ -380,6 +392,8 @@ export class HeadlessUserAgent extends EventEmitter<HeadlessUserAgentEvents> {
 
   /** Closes the connection but keeps the subscriptions and uaid, for {@link HeadlessUserAgent.reconnect}. */
   disconnect(): void {
+    this.#stayAway = true;
+    clearTimeout(this.#retry);
     this.#ws?.close(1000);
   }
 
@@ -388,8 +402,20 @@ export class HeadlessUserAgent extends EventEmitter<HeadlessUserAgentEvents> {
     const ws = this.#ws;
     this.#ws = null;
     this.#closed = true;
+    clearTimeout(this.#retry);
     ws?.close(1000);
     this.emit('close', 1000);
+  }
+
+  #scheduleReconnect(): void {
+    const option = this.#options.autoReconnect;
+    const retryMs = (typeof option === 'object' ? option.retryMs : undefined) ?? 250;
+    clearTimeout(this.#retry);
+    this.#retry = setTimeout(() => {
+      if (this.#closed || this.#stayAway || this.connected) return;
+      // A refused attempt closes its socket, and #onClose schedules the next one.
+      this.reconnect().catch(() => {});
+    }, retryMs);
   }
 
   #request(
@@ -429,6 +455,8 @@ export class HeadlessUserAgent extends EventEmitter<HeadlessUserAgentEvents> {
     this.#pending.clear();
     this.#ws = null;
     this.emit('disconnect', code);
+    if (this.#options.autoReconnect && !this.#closed && !this.#stayAway && code !== 4774)
+      this.#scheduleReconnect();
   }
 
   #onFrame(text: string): void {

@@ -1,6 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   generateVapidKeys,
   maxPayloadLength,
@@ -8,6 +11,7 @@ import {
   type SendOptions,
   sendNotification,
 } from '@herald/webpush';
+import { createUndiciTransport } from '@herald/webpush/node';
 import { type Browser, launch, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { PushService } from '../src/index.js';
@@ -53,6 +57,25 @@ function nextReport(timeoutMs = 10_000): Promise<Report> {
   });
 }
 
+/** Firefox ESR pointed at `target`, with the prefs of the field notes (debug output with PUSH_DEBUG=1). */
+function launchFirefox(target: PushService, extra: { acceptInsecureCerts?: boolean } = {}): Promise<Browser> {
+  const debug = Boolean(process.env.PUSH_DEBUG);
+  return launch({
+    browser: 'firefox',
+    executablePath: '/usr/bin/firefox-esr',
+    headless: true,
+    ...extra,
+    extraPrefsFirefox: {
+      ...target.firefoxPrefs(),
+      'dom.push.maxQuotaPerSubscription': 1000,
+      'dom.push.loglevel': debug ? 'debug' : 'error',
+      'devtools.console.stdout.chrome': debug,
+      'devtools.console.stdout.content': debug,
+    },
+    dumpio: debug,
+  });
+}
+
 beforeAll(async () => {
   service = await PushService.start({ port: 0 });
   const keys = await generateVapidKeys();
@@ -90,19 +113,7 @@ beforeAll(async () => {
   // Firefox connects to the push service at startup, before any subscription: wait for that
   // hello before subscribing (a subscribe() in the first seconds can hang for good).
   const hello = service.waitFor('ua:hello', () => true, 30_000);
-  browser = await launch({
-    browser: 'firefox',
-    executablePath: '/usr/bin/firefox-esr',
-    headless: true,
-    extraPrefsFirefox: {
-      ...service.firefoxPrefs(),
-      'dom.push.maxQuotaPerSubscription': 1000,
-      'dom.push.loglevel': process.env.PUSH_DEBUG ? 'debug' : 'error',
-      'devtools.console.stdout.chrome': Boolean(process.env.PUSH_DEBUG),
-      'devtools.console.stdout.content': Boolean(process.env.PUSH_DEBUG),
-    },
-    dumpio: Boolean(process.env.PUSH_DEBUG),
-  });
+  browser = await launchFirefox(service);
   await hello;
   page = await browser.newPage();
   await page.goto(pageOrigin);
@@ -165,7 +176,11 @@ test('messages sent while Firefox is disconnected arrive after it reconnects; a 
   service.faults.refuseConnections = false;
   await back;
   const reports = [await nextReport(), await nextReport()];
-  expect(reports.map((r) => Buffer.from(r.data!, 'base64').toString())).toEqual(['new score', 'no topic']);
+  // The service sends them in order; Firefox runs the two push events concurrently.
+  expect(reports.map((r) => Buffer.from(r.data!, 'base64').toString()).sort()).toEqual([
+    'new score',
+    'no topic',
+  ]);
   await expect(nextReport(500)).rejects.toThrow(/no report/);
 }, 40_000);
 
@@ -184,3 +199,57 @@ test('after unsubscribe() the next send is 410 Gone', async () => {
   const result = await send('to nobody');
   expect(result).toMatchObject({ kind: 'gone', status: 410 });
 }, 20_000);
+
+test('over wss:// (TLS, as Firefox requires outside tests) subscribe and delivery work the same', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'herald-push-e2e-tls-'));
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
+  const cert = readFileSync(join(dir, 'cert.pem'));
+  const secure = await PushService.start({ port: 0, tls: { cert, key: readFileSync(join(dir, 'key.pem')) } });
+  const transport = createUndiciTransport({ connect: { ca: cert } });
+  // The remote agent's acceptInsecureCerts makes Firefox trust the test certificate, the way an
+  // air-gapped site would install its own CA.
+  const hello = secure.waitFor('ua:hello', () => true, 30_000);
+  const tlsBrowser = await launchFirefox(secure, { acceptInsecureCerts: true });
+  try {
+    expect(secure.websocketUrl.startsWith('wss://')).toBe(true);
+    await hello;
+    const tlsPage = await tlsBrowser.newPage();
+    await tlsPage.goto(pageOrigin);
+    const tlsSubscription = (await tlsPage.evaluate(
+      (key) => (globalThis as unknown as Herald).herald.subscribe(key),
+      vapidPublicKey,
+    )) as PushSubscriptionJSON;
+    expect(tlsSubscription.endpoint!.startsWith(`${secure.origin}/wpush/v1/`)).toBe(true);
+    const result = await sendNotification(tlsSubscription, 'über TLS', { vapid, ttl: 600, transport });
+    expect(result).toMatchObject({ kind: 'delivered', status: 201 });
+    const report = await nextReport();
+    expect(Buffer.from(report.data!, 'base64').toString()).toBe('über TLS');
+  } finally {
+    await tlsBrowser.close();
+    await transport.close();
+    await secure.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);

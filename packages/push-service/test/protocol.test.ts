@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { WebSocket } from 'ws';
 import { PushService } from '../src/index.js';
 import { RawClient, vapidKeys } from './helpers.js';
 
@@ -191,19 +192,45 @@ describe('WebSocket protocol (raw clients)', () => {
       bystander.close();
     });
 
-    test('a second hello, a register without a UUID and a malformed ack', async () => {
-      for (const bad of [
-        { messageType: 'hello' },
-        { messageType: 'register', channelID: 'not-a-uuid' },
-        { messageType: 'ack', updates: [{ channelID: 1 }] },
-        { messageType: 'hello', uaid: 42 },
-      ]) {
+    test('a second hello, a non-string uaid, a register without a UUID and a malformed ack', async () => {
+      const cases: Array<[afterHello: boolean, message: unknown]> = [
+        [true, { messageType: 'hello' }],
+        [false, { messageType: 'hello', uaid: 42 }],
+        [true, { messageType: 'register', channelID: 'not-a-uuid' }],
+        [true, { messageType: 'ack', updates: [{ channelID: 1 }] }],
+      ];
+      for (const [afterHello, message] of cases) {
         const client = await RawClient.open(service.websocketUrl);
-        if (bad.messageType !== 'hello' || 'uaid' in bad === false) await hello(client);
-        client.send(bad);
+        if (afterHello) await hello(client);
+        client.send(message);
         expect((await client.closed).code).toBe(1002);
       }
       expect((await fetch(`${service.origin}/`)).status).toBe(404);
     });
+  });
+});
+
+describe('idle and dead connections', () => {
+  test('a connection that never says hello is closed; a peer that stops answering pings is dropped', async () => {
+    const strict = await PushService.start({ port: 0, helloTimeoutMs: 100, pingIntervalSeconds: 0.25 });
+    const silent = await RawClient.open(strict.websocketUrl);
+    expect(await silent.closed).toEqual({ code: 1002, reason: 'no hello in time' });
+
+    const dead = new WebSocket(strict.websocketUrl, 'push-notification', { autoPong: false });
+    await new Promise((resolve) => dead.once('open', resolve));
+    const deadHello = strict.waitFor('ua:hello');
+    dead.send(JSON.stringify({ messageType: 'hello' }));
+    const [deadUaid] = await deadHello;
+    const healthy = await RawClient.open(strict.websocketUrl);
+    await healthy.request({ messageType: 'hello' });
+    const [gone] = await strict.waitFor('ua:disconnect', () => true, 5000);
+    expect(gone).toBe(deadUaid);
+    // The healthy client answers the pings of the following rounds and stays.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(strict.status().connected).toBe(1);
+    expect(await healthy.request('{}')).toEqual({});
+    healthy.close();
+    dead.terminate();
+    await strict.close();
   });
 });

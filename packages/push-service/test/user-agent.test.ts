@@ -47,3 +47,83 @@ describe('HeadlessUserAgent', () => {
     agent.close();
   });
 });
+
+describe('HeadlessUserAgent message access', () => {
+  test('messages() yields buffered then new messages in order and ends at close()', async () => {
+    const agent = await HeadlessUserAgent.connect(service.websocketUrl);
+    const subscription = await agent.subscribe();
+    expect((await push(subscription, 'one')).status).toBe(201);
+    await agent.waitForMessage({ predicate: (m) => m.text() === 'one' });
+    expect((await push(subscription, 'two')).status).toBe(201);
+    const texts: string[] = [];
+    const sender = (async () => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await push(subscription, 'three')).status).toBe(201);
+    })();
+    for await (const message of agent.messages()) {
+      texts.push(message.text());
+      if (texts.length === 2) break;
+    }
+    await sender;
+    expect(texts).toEqual(['two', 'three']);
+    expect(agent.receivedCount).toBe(3);
+    const ended = (async () => {
+      const rest: string[] = [];
+      for await (const message of agent.messages()) rest.push(message.text());
+      return rest;
+    })();
+    agent.close();
+    expect(await ended).toEqual([]);
+  });
+
+  test('a body it cannot decrypt is acked with 101 and handed over with its error', async () => {
+    const agent = await HeadlessUserAgent.connect(service.websocketUrl);
+    const subscription = await agent.subscribe();
+    const acked = service.waitFor('ua:ack', (_u, channelId) => channelId === subscription.channelId);
+    const response = await fetch(subscription.endpoint, {
+      method: 'POST',
+      headers: { ttl: '60', 'content-encoding': 'aes128gcm' },
+      body: new Uint8Array(200).fill(7),
+    });
+    expect(response.status).toBe(201);
+    const message = await agent.waitForMessage();
+    expect(message.data).toBeNull();
+    expect(message.error).toMatchObject({ code: expect.stringMatching(/^ERR_/) });
+    expect((await acked)[3]).toBe(101);
+    agent.close();
+  });
+});
+
+describe('HeadlessUserAgent with autoReconnect', () => {
+  test('comes back by itself after the service drops it, retrying while refused, but not after 4774', async () => {
+    const agent = await HeadlessUserAgent.connect(service.websocketUrl, { autoReconnect: { retryMs: 50 } });
+    const subscription = await agent.subscribe();
+    const uaid = agent.uaid;
+    service.faults.refuseConnections = true;
+    service.disconnect({ uaid });
+    expect((await push(subscription, 'sent while refused')).status).toBe(201);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(agent.connected).toBe(false);
+    const back = service.waitFor('ua:hello', (u, reused) => u === uaid && reused);
+    service.faults.refuseConnections = false;
+    await back;
+    expect((await agent.waitForMessage()).text()).toBe('sent while refused');
+
+    const dropped = new Promise((resolve) => agent.once('disconnect', resolve));
+    service.disconnect({ uaid }, { backoff: true });
+    expect(await dropped).toBe(4774);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(agent.connected).toBe(false);
+    agent.close();
+  });
+
+  test('disconnect() keeps it away until reconnect()', async () => {
+    const agent = await HeadlessUserAgent.connect(service.websocketUrl, { autoReconnect: { retryMs: 20 } });
+    agent.disconnect();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(agent.connected).toBe(false);
+    await agent.reconnect();
+    expect(agent.connected).toBe(true);
+    agent.close();
+  });
+});

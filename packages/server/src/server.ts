@@ -108,6 +108,7 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
       storage,
       keys,
       linkTokens: await LinkTokens.load(storage),
+      receipts: await ReceiptTokens.load(storage),
       endpoints: new EndpointPolicy(config.allowPushHosts),
       metrics: new Metrics(),
     };
@@ -121,7 +122,7 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
           batchSize: config.chunkSize,
           leaseMs: config.leaseSeconds * 1000,
           keys,
-          receipts: await ReceiptTokens.load(storage),
+          receipts: context.receipts,
           metrics: context.metrics,
           vapidSubject: config.vapidSubject,
           ...options.worker,

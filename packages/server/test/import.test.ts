@@ -50,10 +50,15 @@ describe('importEntries', () => {
   });
 });
 
-describe('POST /api/v1/subscriptions/import', () => {
+describe.each([
+  // 100,000 on SQLite as the issue asks; 20,000 on PostgreSQL, the same code path at a fifth of
+  // the suite's time (the registration benchmark measures PostgreSQL's speed).
+  { dialect: 'sqlite', postgres: false, bulk: 100_000 },
+  { dialect: 'postgres', postgres: true, bulk: 20_000 },
+])('POST /api/v1/subscriptions/import on $dialect', ({ postgres, bulk }) => {
   let t: TestServer;
   beforeEach(async () => {
-    t = await testServer({}, { listen: true });
+    t = await testServer({}, { listen: true, postgres });
   });
   afterEach(async () => {
     await t.dispose();
@@ -111,8 +116,8 @@ describe('POST /api/v1/subscriptions/import', () => {
     expect(await t.server.storage.countSubscriptions()).toBe(3);
   });
 
-  test('streams 100,000 subscriptions over a real socket in one request', async () => {
-    const total = 100_000;
+  test(`streams ${bulk} subscriptions over a real socket in one request`, async () => {
+    const total = bulk;
     // Pre-made key material: generating 100,000 P-256 keys here would measure the test, not the import.
     const template = fakeBrowserSubscription();
     const url = new URL('/api/v1/subscriptions/import', t.server.url);

@@ -41,12 +41,26 @@ const receipts = () =>
 /** Delivers a push and returns the notification it showed (the only one: others are closed first). */
 async function push(data: string) {
   await closeAll();
-  await cdp.send('ServiceWorker.deliverPushMessage', { origin: server.origin, registrationId, data });
-  await page.waitForFunction(
-    async () => (await (await navigator.serviceWorker.ready).getNotifications()).length > 0,
-  );
-  const [notification, ...others] = await shown();
-  expect(others).toEqual([]);
+  let list: Awaited<ReturnType<typeof shown>> = [];
+  const deliver = async () => {
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: server.origin, registrationId, data });
+    for (let i = 0; i < 100 && list.length === 0; i++) {
+      list = await shown();
+      if (list.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  await deliver();
+  // On a machine loaded far beyond its cores Chromium has been seen to drop a DevTools-delivered
+  // push before the worker woke up; one more delivery tells that apart from a worker that never
+  // shows anything (which fails below either way).
+  if (list.length === 0) {
+    console.warn(
+      `Chromium dropped a DevTools push (${JSON.stringify(data).slice(0, 60)}); delivering it again`,
+    );
+    await deliver();
+  }
+  expect(list).toHaveLength(1);
+  const notification = list[0];
   // The push event ends with the delivered receipt: wait for it so that tests do not overlap.
   const message = (notification!.data as { herald?: { message: string } }).herald?.message;
   if (message)
@@ -73,10 +87,14 @@ function stored(key: string) {
   );
 }
 
-function closeAll() {
-  return page.evaluate(async () => {
+async function closeAll() {
+  await page.evaluate(async () => {
     for (const n of await (await navigator.serviceWorker.ready).getNotifications()) n.close();
   });
+  // Closing is asynchronous in Chromium: wait until the list is really empty.
+  await page.waitForFunction(
+    async () => (await (await navigator.serviceWorker.ready).getNotifications()).length === 0,
+  );
 }
 
 function shown() {
@@ -93,7 +111,7 @@ function shown() {
 }
 
 async function until(check: () => boolean) {
-  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
   expect(check()).toBe(true);
 }
 
@@ -231,7 +249,9 @@ describe('push', () => {
   test('receipts the server could not take wait in IndexedDB and go with the next batch', async () => {
     server.api = () => ({ status: 503, body: { error: { code: 'ERR_UNAVAILABLE', message: 'down' } } });
     await push(payload({ title: 'One', navigate: server.origin }, { herald: { ...herald, message: 'm1' } }));
-    await expect.poll(() => stored('receipts')).toEqual([{ ...herald, message: 'm1', event: 'delivered' }]);
+    await expect
+      .poll(() => stored('receipts'), { timeout: 10_000 })
+      .toEqual([{ ...herald, message: 'm1', event: 'delivered' }]);
     server.api = () => ({ status: 202, body: { accepted: 2 } });
     await push(payload({ title: 'Two', navigate: server.origin }, { herald: { ...herald, message: 'm2' } }));
     expect(receipts()[1]).toEqual([
@@ -239,7 +259,7 @@ describe('push', () => {
       { ...herald, message: 'm2', event: 'delivered' },
     ]);
     // Flushed: the next receipt goes alone.
-    await expect.poll(() => stored('receipts')).toBeUndefined();
+    await expect.poll(() => stored('receipts'), { timeout: 10_000 }).toBeUndefined();
     await push(
       payload({ title: 'Three', navigate: server.origin }, { herald: { ...herald, message: 'm3' } }),
     );

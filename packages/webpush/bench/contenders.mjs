@@ -24,6 +24,14 @@ export function contenders(concurrencies) {
       script: 'send-herald.mjs',
       tls: '@herald/webpush: createUndiciTransport({ connect: { ca: cert } })',
     },
+    ...[1, 2].map((threads) => ({
+      id: `send-herald-threads-${threads}`,
+      part: 'send',
+      name: `herald sendMany, main + ${threads} worker thread${threads > 1 ? 's' : ''}`,
+      script: 'send-herald.mjs',
+      config: { threads },
+      tls: '@herald/webpush: createUndiciTransport({ connect: { ca: cert } })',
+    })),
     ...concurrencies.map((concurrency) => ({
       id: `send-web-push-${concurrency}`,
       part: 'send',
@@ -36,25 +44,35 @@ export function contenders(concurrencies) {
 }
 
 /**
- * Ratios printed last, in messages per second: ours against the best of theirs (the contenders
- * whose id is `theirs` or starts with `theirs-`).
+ * Ratios printed last, in messages per second: the fastest of the contenders whose id `ours`
+ * accepts against the fastest of those `theirs` accepts.
  */
 export const goals = [
   {
     label: 'request building: buildPushRequest / generateRequestDetails',
-    ours: 'build-herald',
-    theirs: 'build-web-push',
+    ours: (id) => id === 'build-herald',
+    theirs: (id) => id === 'build-web-push',
     atLeast: 3.5,
   },
   {
     label: 'sending, one thread: sendMany / best sendNotification',
-    ours: 'send-herald',
-    theirs: 'send-web-push',
+    ours: (id) => id === 'send-herald',
+    theirs: (id) => id.startsWith('send-web-push-'),
     atLeast: 3.5,
   },
   {
+    label: 'sending, worker threads: best sendMany / best sendNotification',
+    ours: (id) => id.startsWith('send-herald-threads-'),
+    theirs: (id) => id.startsWith('send-web-push-'),
+  },
+  {
+    label: 'sending, worker threads / one thread: best sendMany / sendMany',
+    ours: (id) => id.startsWith('send-herald-threads-'),
+    theirs: (id) => id === 'send-herald',
+  },
+  {
     label: 'encryption alone (no goal: the floor of request building)',
-    ours: 'encrypt-herald',
-    theirs: 'encrypt-web-push',
+    ours: (id) => id === 'encrypt-herald',
+    theirs: (id) => id === 'encrypt-web-push',
   },
 ];

@@ -3,7 +3,9 @@
 // CPU time and peak RSS it reports are its own; sends go to a sink in yet another process.
 // The machine is shared and noisy: compare the ratios printed at the end, not absolute rates
 // across runs. Options: --n=20000 --warmup=1000 --concurrency=10,50,200 --parts=encrypt,build,send
-// --json=<file> (also write the results as JSON).
+// --only=<id,...> (just these contenders, e.g. send-herald), --json=<file> (also write the
+// results as JSON), --cpu-prof=<dir> (a V8 CPU profile of each
+// contender in <dir>, for Chrome DevTools).
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -23,6 +25,7 @@ const n = Number(options.n ?? 20_000);
 const warmup = Number(options.warmup ?? 1_000);
 const concurrencies = (options.concurrency ?? '10,50,200').split(',').map(Number);
 const parts = (options.parts ?? 'encrypt,build,send').split(',');
+const only = options.only?.split(',');
 
 const integer = (value) => Math.round(value).toLocaleString('en-US');
 const rate = (r) => (r.n / r.wallMs) * 1000;
@@ -54,7 +57,10 @@ try {
 
   printHeader(n, warmup);
   const results = [];
-  for (const contender of contenders(concurrencies).filter((c) => parts.includes(c.part))) {
+  const chosen = contenders(concurrencies).filter(
+    (c) => parts.includes(c.part) && (only === undefined || only.includes(c.id)),
+  );
+  for (const contender of chosen) {
     process.stderr.write(`  running ${contender.name} ...\n`);
     const result = await runContender(contender, { ...shared, ...contender.config }, workDir);
     if (contender.part === 'send') {
@@ -114,9 +120,14 @@ function checkSink(contender, stats, expected) {
 function runContender(contender, config, dir) {
   const configPath = join(dir, `${contender.id}.json`);
   writeFileSync(configPath, JSON.stringify(config));
-  const child = spawn(process.execPath, [join(benchDir, 'contenders', contender.script), configPath], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const profile = options['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${options['cpu-prof']}`] : [];
+  const child = spawn(
+    process.execPath,
+    [...profile, join(benchDir, 'contenders', contender.script), configPath],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let stdout = '';
   child.stdout.on('data', (chunk) => {
     stdout += chunk;
@@ -176,10 +187,9 @@ is not used):`);
 function printRatios(results) {
   console.log('\nRatios (same run)');
   for (const goal of goals) {
-    const ours = results.find((r) => r.id === goal.ours);
-    const theirs = results
-      .filter((r) => r.id === goal.theirs || r.id.startsWith(`${goal.theirs}-`))
-      .sort((a, b) => rate(b) - rate(a))[0];
+    const fastest = (accept) => results.filter((r) => accept(r.id)).sort((a, b) => rate(b) - rate(a))[0];
+    const ours = fastest(goal.ours);
+    const theirs = fastest(goal.theirs);
     if (!ours || !theirs) continue;
     const ratio = rate(ours) / rate(theirs);
     const verdict = goal.atLeast

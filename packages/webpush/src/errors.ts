@@ -35,6 +35,7 @@ export const errorCodes = {
   ERR_TIMEOUT: 'a request to a push service did not complete within its time limit',
   ERR_NETWORK: 'a request to a push service failed before a complete answer arrived (refused, reset, DNS)',
   ERR_TRANSPORT_CLOSED: 'a request was given to a transport that has been closed',
+  ERR_BACKEND_CLOSED: 'a key agreement was asked of a parallel crypto backend that has been closed',
 } as const;
 
 /**

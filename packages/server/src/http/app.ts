@@ -6,11 +6,13 @@ import { requireApiKey } from './admin-auth.js';
 import type { AppContext } from './context.js';
 import { errorSchema, toServerError } from './errors.js';
 import { adminSubscriptionRoutes } from './routes/admin-subscriptions.js';
+import { dashboardDir, dashboardRoutes } from './routes/dashboard.js';
 import { importRoutes } from './routes/import.js';
 import { keyRoutes } from './routes/keys.js';
 import { messageRoutes } from './routes/messages.js';
 import { opsRoutes } from './routes/ops.js';
 import { publicRoutes } from './routes/public.js';
+import { statsRoutes } from './routes/stats.js';
 
 /** Options of {@link buildApp}. */
 export interface AppOptions {
@@ -96,9 +98,11 @@ export async function buildApp(context: AppContext, options: AppOptions = {}): P
       await instance.register((inner) => messageRoutes(inner, context));
       await instance.register((inner) => keyRoutes(inner, context));
       await instance.register((inner) => importRoutes(inner, context));
+      await instance.register((inner) => statsRoutes(inner, context));
     },
     { prefix: '/api/v1' },
   );
   await app.register((instance) => opsRoutes(instance, context, options.warnings ?? []));
+  await app.register((instance) => dashboardRoutes(instance, dashboardDir()));
   return app;
 }

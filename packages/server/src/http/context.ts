@@ -2,6 +2,7 @@ import type { LinkTokens } from '../auth/link-tokens.js';
 import type { HeraldConfig } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { EndpointPolicy } from '../push/endpoint-policy.js';
+import type { ReceiptTokens } from '../push/receipt-tokens.js';
 import type { Storage } from '../storage/storage.js';
 import type { VapidKeyRing } from '../vapid-key-ring.js';
 
@@ -11,6 +12,8 @@ export interface AppContext {
   storage: Storage;
   keys: VapidKeyRing;
   linkTokens: LinkTokens;
+  /** Signs and checks the per-delivery receipt tokens (docs/payload.md). */
+  receipts: ReceiptTokens;
   endpoints: EndpointPolicy;
   metrics: Metrics;
 }

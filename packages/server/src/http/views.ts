@@ -21,7 +21,7 @@ export function subscriptionView(s: SubscriptionRecord) {
  * `sendAt` is still ahead; `pending` is what is neither sent, failed nor gone yet.
  */
 export function messageView(m: MessageRecord, now = Date.now()) {
-  const { targeted, sent, failed, gone, delivered, clicked } = m.counts;
+  const { targeted, sent, failed, gone, delivered, clicked, closed } = m.counts;
   const status = m.status === 'queued' && m.sendAt > now ? 'scheduled' : m.status;
   const finished = m.status === 'completed' || m.status === 'cancelled';
   return {
@@ -41,6 +41,7 @@ export function messageView(m: MessageRecord, now = Date.now()) {
       pending: finished ? 0 : Math.max(0, targeted - sent - failed - gone),
       delivered,
       clicked,
+      closed,
     },
     lastError: m.lastError,
     createdAt: new Date(m.createdAt).toISOString(),

@@ -4,6 +4,7 @@ import { newId } from '../ids.js';
 import { checkNotAhead, loadMigrations } from './migrations.js';
 import {
   pushTargetColumns,
+  receiptColumn,
   tallyOutcomes,
   toApiKey,
   toDelivery,
@@ -23,10 +24,12 @@ import type {
   MessageInput,
   MessageRecord,
   MessageTarget,
+  ReceiptInput,
   Storage,
   SubscriptionInput,
   SubscriptionQuery,
   SubscriptionRecord,
+  SubscriptionStats,
   VapidKeyRecord,
 } from './storage.js';
 
@@ -361,21 +364,149 @@ export class PostgresStorage implements Storage {
     ];
   }
 
+  /**
+   * Group commit, as on SQLite: registrations that arrive while a write is in flight are written
+   * together by the next one, as one multi-row upsert per statement (`#upsertMany`), so a burst
+   * of subscribes costs a few round trips per batch instead of one commit (and WAL flush) each.
+   * A lone registration takes the one-statement path. If a batch fails, each of its
+   * registrations is retried alone, so one bad row never fails its neighbours.
+   */
   async upsertSubscription(input: SubscriptionInput): Promise<{ id: string; created: boolean }> {
-    const row = (await this.#row(this.#upsertSql, this.#upsertParams(input, Date.now())))!;
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ input, resolve, reject });
+      if (!this.#flushing) {
+        this.#flushing = true;
+        setImmediate(() => void this.#flush());
+      }
+    });
+  }
+
+  #pending: {
+    input: SubscriptionInput;
+    resolve: (value: { id: string; created: boolean }) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+  #flushing = false;
+
+  async #flush(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.splice(0, 500);
+      try {
+        const results =
+          batch.length === 1
+            ? [await this.#upsertOne(batch[0]!.input, this.#pool)]
+            : await this.#tx((client) =>
+                this.#upsertMany(
+                  client,
+                  batch.map((p) => p.input),
+                  Date.now(),
+                ),
+              );
+        for (const [i, { resolve }] of batch.entries()) resolve(results[i]!);
+      } catch {
+        await Promise.all(
+          batch.map(({ input, resolve, reject }) => this.#upsertOne(input, this.#pool).then(resolve, reject)),
+        );
+      }
+    }
+    this.#flushing = false;
+  }
+
+  async #upsertOne(input: SubscriptionInput, on: Queryable): Promise<{ id: string; created: boolean }> {
+    const row = (await this.#row(this.#upsertSql, this.#upsertParams(input, Date.now()), on))!;
     return { id: String(row.id), created: Number(row.revision) === 1 };
   }
 
-  async upsertSubscriptions(inputs: SubscriptionInput[]): Promise<{ created: number; updated: number }> {
-    return this.#tx(async (client) => {
-      const now = Date.now();
-      let created = 0;
-      for (const input of inputs) {
-        const row = (await this.#row(this.#upsertSql, this.#upsertParams(input, now), client))!;
-        if (Number(row.revision) === 1) created++;
+  /**
+   * Upserts many subscriptions with one statement per kind (user link replaced or kept) plus two
+   * for topics, in the caller's transaction. Rows are written in endpoint order, so concurrent
+   * batches lock in the same order and cannot deadlock. An endpoint given twice is written in a
+   * second round, so the later entry wins, as it would one by one. Results follow `inputs`.
+   */
+  async #upsertMany(
+    client: pg.PoolClient,
+    inputs: SubscriptionInput[],
+    now: number,
+  ): Promise<{ id: string; created: boolean }[]> {
+    const results: { id: string; created: boolean }[] = new Array(inputs.length);
+    let rest = inputs.map((input, index) => ({ input, index }));
+    while (rest.length > 0) {
+      const seen = new Set<string>();
+      const round: typeof rest = [];
+      const later: typeof rest = [];
+      for (const entry of rest) {
+        if (seen.has(entry.input.endpoint)) later.push(entry);
+        else {
+          seen.add(entry.input.endpoint);
+          round.push(entry);
+        }
       }
-      return { created, updated: inputs.length - created };
-    });
+      round.sort((a, b) =>
+        a.input.endpoint < b.input.endpoint ? -1 : a.input.endpoint > b.input.endpoint ? 1 : 0,
+      );
+      const byEndpoint = new Map<string, { id: string; created: boolean }>();
+      for (const setUser of [true, false]) {
+        const part = round.filter((e) => (e.input.userId !== undefined) === setUser).map((e) => e.input);
+        if (part.length === 0) continue;
+        const rows = await this.#rows(
+          `INSERT INTO subscriptions (id, endpoint, p256dh, auth, content_encoding, vapid_key_id, push_service_origin,
+             user_id, revision, created_at, updated_at)
+           SELECT u.id, u.endpoint, u.p256dh, u.auth, u.content_encoding, u.vapid_key_id, u.origin, u.user_id, 1, $9, $9
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+             AS u(id, endpoint, p256dh, auth, content_encoding, vapid_key_id, origin, user_id)
+           ORDER BY u.endpoint
+           ON CONFLICT (endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth,
+             content_encoding = excluded.content_encoding, vapid_key_id = excluded.vapid_key_id,
+             push_service_origin = excluded.push_service_origin,
+             ${setUser ? 'user_id = excluded.user_id,' : ''}
+             revision = subscriptions.revision + 1, updated_at = excluded.updated_at
+           RETURNING id, endpoint, revision`,
+          [
+            part.map(() => newId('sub', now)),
+            part.map((i) => i.endpoint),
+            part.map((i) => i.p256dh),
+            part.map((i) => i.auth),
+            part.map((i) => i.contentEncoding),
+            part.map((i) => i.vapidKeyId),
+            part.map((i) => i.pushServiceOrigin),
+            part.map((i) => i.userId ?? null),
+            now,
+          ],
+          client,
+        );
+        for (const row of rows) {
+          byEndpoint.set(String(row.endpoint), { id: String(row.id), created: Number(row.revision) === 1 });
+        }
+      }
+      const withTopics = round.filter((e) => e.input.topics !== undefined);
+      if (withTopics.length > 0) {
+        const ids = withTopics.map((e) => byEndpoint.get(e.input.endpoint)!.id);
+        const topics = withTopics.map((e) => JSON.stringify(e.input.topics));
+        await client.query(
+          `DELETE FROM subscription_topics t USING unnest($1::text[], $2::jsonb[]) AS x(id, topics)
+           WHERE t.subscription_id = x.id
+             AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements_text(x.topics) AS k(topic) WHERE k.topic = t.topic)`,
+          [ids, topics],
+        );
+        await client.query(
+          `INSERT INTO subscription_topics (topic, subscription_id)
+           SELECT DISTINCT k.topic, x.id FROM unnest($1::text[], $2::jsonb[]) AS x(id, topics),
+             jsonb_array_elements_text(x.topics) AS k(topic)
+           ON CONFLICT DO NOTHING`,
+          [ids, topics],
+        );
+      }
+      for (const entry of round) results[entry.index] = byEndpoint.get(entry.input.endpoint)!;
+      rest = later;
+    }
+    return results;
+  }
+
+  async upsertSubscriptions(inputs: SubscriptionInput[]): Promise<{ created: number; updated: number }> {
+    if (inputs.length === 0) return { created: 0, updated: 0 };
+    const results = await this.#tx((client) => this.#upsertMany(client, inputs, Date.now()));
+    const created = results.filter((r) => r.created).length;
+    return { created, updated: inputs.length - created };
   }
 
   async getSubscription(id: string): Promise<SubscriptionRecord | undefined> {
@@ -401,6 +532,42 @@ export class PostgresStorage implements Storage {
 
   async countSubscriptions(): Promise<number> {
     return Number((await this.#row('SELECT count(*) AS n FROM subscriptions'))!.n);
+  }
+
+  async subscriptionStats(): Promise<SubscriptionStats> {
+    const byPushService = (
+      await this.#rows(
+        'SELECT push_service_origin AS p, count(*) AS n FROM subscriptions GROUP BY push_service_origin ORDER BY n DESC, p',
+      )
+    ).map((r) => ({ pushService: String(r.p), count: Number(r.n) }));
+    const byDay = (
+      await this.#rows(
+        `SELECT to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS d, count(*) AS n
+         FROM subscriptions GROUP BY d ORDER BY d`,
+      )
+    ).map((r) => ({ day: String(r.d), count: Number(r.n) }));
+    return { total: byPushService.reduce((sum, p) => sum + p.count, 0), byPushService, byDay };
+  }
+
+  async recordReceipts(receipts: ReceiptInput[], now: number): Promise<number> {
+    return this.#tx(async (client) => {
+      let added = 0;
+      for (const r of receipts) {
+        // The message must exist (a receipt for a deleted message is dropped, not an error).
+        const inserted = await client.query(
+          `INSERT INTO receipts (message_id, subscription_id, event, created_at)
+           SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM messages WHERE id = $1)
+           ON CONFLICT DO NOTHING`,
+          [r.messageId, r.subscriptionId, r.event, now],
+        );
+        if (inserted.rowCount === 0) continue;
+        // The column name comes from the closed set of events, never from input text.
+        const column = receiptColumn[r.event];
+        await client.query(`UPDATE messages SET ${column} = ${column} + 1 WHERE id = $1`, [r.messageId]);
+        added++;
+      }
+      return added;
+    });
   }
 
   async setSubscriptionTopics(id: string, topics: string[]): Promise<SubscriptionRecord | undefined> {

@@ -92,6 +92,9 @@ export function toApiKey(row: Row): ApiKeyRecord {
   };
 }
 
+/** The `messages` counter column of each receipt event (a closed set: safe to put in SQL text). */
+export const receiptColumn = { delivered: 'delivered', clicked: 'clicked', closed: 'closed' } as const;
+
 /** Maps a `messages` row. */
 export function toMessage(row: Row): MessageRecord {
   return {
@@ -112,6 +115,7 @@ export function toMessage(row: Row): MessageRecord {
       gone: num(row.gone),
       delivered: num(row.delivered),
       clicked: num(row.clicked),
+      closed: num(row.closed),
     },
     lastError: strOrNull(row.last_error),
     cursor: strOrNull(row.fanout_cursor),

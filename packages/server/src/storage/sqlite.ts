@@ -6,6 +6,7 @@ import { newId } from '../ids.js';
 import { checkNotAhead, loadMigrations } from './migrations.js';
 import {
   pushTargetColumns,
+  receiptColumn,
   tallyOutcomes,
   toApiKey,
   toDelivery,
@@ -25,10 +26,12 @@ import type {
   MessageInput,
   MessageRecord,
   MessageTarget,
+  ReceiptInput,
   Storage,
   SubscriptionInput,
   SubscriptionQuery,
   SubscriptionRecord,
+  SubscriptionStats,
   VapidKeyRecord,
 } from './storage.js';
 
@@ -396,6 +399,43 @@ export class SqliteStorage implements Storage {
 
   async countSubscriptions(): Promise<number> {
     return Number(this.#get('SELECT count(*) AS n FROM subscriptions')!.n);
+  }
+
+  async subscriptionStats(): Promise<SubscriptionStats> {
+    const byPushService = this.#all(
+      'SELECT push_service_origin AS p, count(*) AS n FROM subscriptions GROUP BY push_service_origin ORDER BY n DESC, p',
+    ).map((r) => ({ pushService: String(r.p), count: Number(r.n) }));
+    const byDay = this.#all(
+      "SELECT strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS d, count(*) AS n FROM subscriptions GROUP BY d ORDER BY d",
+    ).map((r) => ({ day: String(r.d), count: Number(r.n) }));
+    return { total: byPushService.reduce((sum, p) => sum + p.count, 0), byPushService, byDay };
+  }
+
+  async recordReceipts(receipts: ReceiptInput[], now: number): Promise<number> {
+    return this.#tx(() => {
+      let added = 0;
+      for (const r of receipts) {
+        // The message must exist (a receipt for a deleted message is dropped, not an error).
+        const inserted = this.#run(
+          `INSERT INTO receipts (message_id, subscription_id, event, created_at)
+           SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM messages WHERE id = ?)
+           ON CONFLICT DO NOTHING`,
+          r.messageId,
+          r.subscriptionId,
+          r.event,
+          now,
+          r.messageId,
+        );
+        if (inserted === 0) continue;
+        // The column name comes from the closed set of events, never from input text.
+        this.#run(
+          `UPDATE messages SET ${receiptColumn[r.event]} = ${receiptColumn[r.event]} + 1 WHERE id = ?`,
+          r.messageId,
+        );
+        added++;
+      }
+      return added;
+    });
   }
 
   async setSubscriptionTopics(id: string, topics: string[]): Promise<SubscriptionRecord | undefined> {

@@ -112,8 +112,10 @@ export interface MessageCounts {
   sent: number;
   failed: number;
   gone: number;
+  /** Receipts from @herald/sw: each (subscription, event) counts once. */
   delivered: number;
   clicked: number;
+  closed: number;
 }
 
 /** A stored message. */
@@ -140,6 +142,22 @@ export interface MessageRecord {
   createdAt: number;
   updatedAt: number;
   completedAt: number | null;
+}
+
+/** A receipt whose token was verified, as the storage records it. */
+export interface ReceiptInput {
+  messageId: string;
+  subscriptionId: string;
+  event: 'delivered' | 'clicked' | 'closed';
+}
+
+/** Subscriber numbers for the dashboard. */
+export interface SubscriptionStats {
+  total: number;
+  /** Subscriptions per push service origin, largest first. */
+  byPushService: { pushService: string; count: number }[];
+  /** Subscriptions (still held) by the UTC day they were created, oldest first. */
+  byDay: { day: string; count: number }[];
 }
 
 /** What a message is created from. */
@@ -322,4 +340,13 @@ export interface Storage {
   listDeliveries(messageId: string, limit: number): Promise<DeliveryRecord[]>;
   /** Messages `queued` or `sending`, and retries waiting: the queue depth gauges. */
   queueDepth(): Promise<{ messages: number; retries: number }>;
+
+  /**
+   * Records verified receipts in one transaction: a (message, subscription, event) seen before,
+   * or of a message that no longer exists, changes nothing; a new one adds 1 to the message's
+   * counter. Returns how many were new.
+   */
+  recordReceipts(receipts: ReceiptInput[], now: number): Promise<number>;
+  /** Subscriber totals by push service and by day of creation. */
+  subscriptionStats(): Promise<SubscriptionStats>;
 }

@@ -3,9 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeBase64Url } from '@herald/webpush';
+import pg from 'pg';
 import { loadConfig } from '../../src/config.js';
 import type { PushSender } from '../../src/delivery/sender.js';
 import { type HeraldServer, startHerald } from '../../src/server.js';
+import { postgresUrl } from './storages.js';
 
 /** A Herald on a fresh SQLite database, not listening unless asked; `dispose` removes everything. */
 export interface TestServer {
@@ -19,8 +21,17 @@ export interface TestServer {
 
 export async function testServer(
   env: Record<string, string> = {},
-  options: { listen?: boolean; sender?: PushSender; worker?: { idleMs?: number } } = {},
+  options: {
+    listen?: boolean;
+    sender?: PushSender;
+    worker?: { idleMs?: number };
+    /** Run on PostgreSQL, in a schema of its own dropped on dispose. */
+    postgres?: boolean;
+  } = {},
 ): Promise<TestServer> {
+  const schema = options.postgres
+    ? `herald_test_api_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
+    : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'herald-api-'));
   const printed: string[] = [];
   const config = loadConfig({
@@ -29,6 +40,7 @@ export async function testServer(
     HERALD_HOST: '127.0.0.1',
     HERALD_VAPID_SUBJECT: 'mailto:ops@herald-push.org',
     HERALD_RATE_LIMIT: '0',
+    ...(schema ? { DATABASE_URL: postgresUrl } : {}),
     ...env,
   });
   const server = await startHerald(config, {
@@ -36,6 +48,7 @@ export async function testServer(
     listen: options.listen ?? false,
     ...(options.sender ? { sender: options.sender } : {}),
     worker: { idleMs: 20, ...options.worker },
+    ...(schema ? { schema } : {}),
   });
   const apiKey = server.generatedApiKey ?? config.apiKey!;
   return {
@@ -46,6 +59,12 @@ export async function testServer(
     async dispose() {
       await server.close();
       rmSync(dir, { recursive: true, force: true });
+      if (schema) {
+        const client = new pg.Client({ connectionString: postgresUrl });
+        await client.connect();
+        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await client.end();
+      }
     },
   };
 }

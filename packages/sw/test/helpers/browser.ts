@@ -6,6 +6,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -86,7 +87,7 @@ export async function startTestServer(): Promise<TestServer> {
 /** Launches headless Debian Chromium with a fresh profile (flags from the field notes), removed on close. */
 export async function launchChromium(): Promise<BrowserContext> {
   await mkdir(artifactsDir, { recursive: true });
-  const userDataDir = await mkdtemp(join(artifactsDir, 'chromium-profile-'));
+  const userDataDir = await mkdtemp(join(tmpdir(), 'herald-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: '/usr/bin/chromium',
     headless: true,

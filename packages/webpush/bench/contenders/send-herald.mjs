@@ -1,8 +1,9 @@
 // Our sending: sendMany over the undici transport (one keep-alive Pool per push-service
-// origin), default concurrency, on this one thread. The transport trusts the sink's
-// self-signed certificate through its `connect: { ca }` TLS option.
+// origin), default concurrency. The transport trusts the sink's self-signed certificate
+// through its `connect: { ca }` TLS option. With `threads` in the config, the key agreements
+// run on that many worker threads (createParallelBackend); otherwise all on this one thread.
 import { defaultBackend, sendMany } from '@herald/webpush';
-import { createUndiciTransport } from '@herald/webpush/node';
+import { createParallelBackend, createUndiciTransport } from '@herald/webpush/node';
 import { subscriptionFor } from '../fixtures.mjs';
 import { loadConfig, measure } from '../measure.mjs';
 
@@ -10,7 +11,15 @@ const config = loadConfig();
 const { fixtures, sinkOrigin } = config;
 if (defaultBackend.name !== 'node') throw new Error(`expected the node backend, got ${defaultBackend.name}`);
 const transport = createUndiciTransport({ connect: { ca: config.cert } });
-const options = { vapid: fixtures.vapid, ttl: fixtures.ttl, contentEncoding: 'aes128gcm', transport };
+const backend = config.threads ? createParallelBackend({ threads: config.threads }) : undefined;
+const options = {
+  vapid: fixtures.vapid,
+  ttl: fixtures.ttl,
+  contentEncoding: 'aes128gcm',
+  transport,
+  ...(backend ? { backend } : {}),
+  ...(config.concurrency ? { concurrency: config.concurrency } : {}),
+};
 
 function* items(start, count) {
   for (let i = start; i < start + count; i++) {
@@ -28,3 +37,4 @@ await measure(config, async (start, count) => {
   return failures;
 });
 await transport.close();
+await backend?.close();

@@ -3,4 +3,10 @@
  *
  * @packageDocumentation
  */
+
+export {
+  createParallelBackend,
+  type ParallelBackend,
+  type ParallelBackendOptions,
+} from './parallel-backend.js';
 export { createUndiciTransport, type UndiciTransportOptions } from './undici-transport.js';

@@ -7,6 +7,7 @@ import type { AppContext } from '../context.js';
 import { CorsPolicy } from '../cors.js';
 import { RateLimiter } from '../rate-limit.js';
 import { errorResponses, idParams, pushSubscriptionSchema, topicsSchema } from '../schemas.js';
+import { receiptRoutes } from './receipts.js';
 
 const proofSchema = { type: 'string', minLength: 1, maxLength: 200 } as const;
 
@@ -213,4 +214,7 @@ export async function publicRoutes(app: FastifyInstance, context: AppContext): P
       return { id: updated.id, userId };
     },
   );
+
+  // Receipts share this scope's CORS check and per-client rate limit.
+  await receiptRoutes(app, context);
 }

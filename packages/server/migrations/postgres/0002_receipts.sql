@@ -1,0 +1,11 @@
+-- Receipts reported by @herald/sw (docs/payload.md): one row per (message, subscription, event),
+-- so a replayed receipt is counted once; the counters on messages are the funnel.
+ALTER TABLE messages ADD COLUMN closed BIGINT NOT NULL DEFAULT 0;
+
+CREATE TABLE receipts (
+  message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+  subscription_id TEXT NOT NULL,
+  event TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (message_id, subscription_id, event)
+);
