@@ -204,12 +204,17 @@ describe.each(storageFixtures)('delivery worker on $dialect', ({ create }) => {
     for (let n = 0; n < 4; n++) ids.push(await subscribe(n, ['news']));
     const { message: m } = await message();
     let thief: ReturnType<Storage['claimChunk']> | undefined;
-    const sender = new RecordingSender((request) => {
-      // While the first worker sends, its lease is taken to have lapsed and another process claims the chunk.
-      if (request.endpoint.endsWith('/0'))
+    // While the first worker sends to subscriber 0, its lease is taken to have lapsed and another
+    // process claims the chunk; the send answers only once that claim is through.
+    const sender = new RecordingSender(() => ok);
+    const send = sender.send.bind(sender);
+    sender.send = async (request) => {
+      if (request.endpoint.endsWith('/0')) {
         thief ??= storage.claimChunk('thief', Date.now() + 60_000, 60_000, 2);
-      return ok;
-    });
+        await thief;
+      }
+      return send(request);
+    };
     await new DeliveryWorker({ storage, sender, keys, receipts, batchSize: 2 }).runOnce();
     const stolen = (await thief)!;
     expect(stolen.targets.map((t) => t.id)).toEqual(ids.slice(0, 2));

@@ -766,7 +766,7 @@ export class PostgresStorage implements Storage {
          WHERE (message_id, upto_id) = (
            SELECT c.message_id, c.upto_id FROM fanout_chunks c JOIN messages m ON m.id = c.message_id
            WHERE c.lease_expires_at < $3 AND m.status = 'sending'
-           ORDER BY c.lease_expires_at LIMIT 1 FOR UPDATE OF c SKIP LOCKED)
+           ORDER BY c.lease_expires_at, c.message_id, c.upto_id LIMIT 1 FOR UPDATE OF c SKIP LOCKED)
          RETURNING *`,
         [owner, now + leaseMs, now],
         client,

@@ -616,7 +616,7 @@ export class SqliteStorage implements Storage {
     return this.#tx(() => {
       const lapsed = this.#get(
         `SELECT c.* FROM fanout_chunks c JOIN messages m ON m.id = c.message_id
-         WHERE c.lease_expires_at < ? AND m.status = 'sending' ORDER BY c.lease_expires_at LIMIT 1`,
+         WHERE c.lease_expires_at < ? AND m.status = 'sending' ORDER BY c.lease_expires_at, c.message_id, c.upto_id LIMIT 1`,
         now,
       );
       if (lapsed) {
