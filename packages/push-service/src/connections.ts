@@ -13,6 +13,8 @@ interface Session {
   alive: boolean;
   /** Closes the socket if no hello comes in time; cleared at hello or close. */
   helloTimer: NodeJS.Timeout | undefined;
+  /** Taken out of service by the push service; acks still in flight are still taken. */
+  dropped: boolean;
 }
 
 const sessions = new WeakMap<WebSocket, Session>();
@@ -33,7 +35,14 @@ export interface ConnectionsContext {
   helloTimeoutMs: number;
 }
 
-/** WebSocket close codes the service uses. */
+/**
+ * WebSocket close codes the service uses.
+ *
+ * @example
+ * ```ts
+ * service.disconnect({ uaid }, { backoff: true }); // closes with closeCodes.backoff (4774)
+ * ```
+ */
 export const closeCodes = {
   /** RFC 6455 §7.4.1: a message the protocol does not allow. */
   protocolError: 1002,
@@ -77,7 +86,7 @@ export class Connections {
 
   /** Takes over a freshly upgraded WebSocket. */
   accept(ws: WebSocket): void {
-    const session: Session = { ws, uaid: null, alive: true, helloTimer: undefined };
+    const session: Session = { ws, uaid: null, alive: true, helloTimer: undefined, dropped: false };
     sessions.set(ws, session);
     ws.on('message', (data, isBinary) => {
       session.alive = true;
@@ -137,8 +146,9 @@ export class Connections {
    * connection goes within a second.
    */
   #drop(session: Session, code: number, reason: string): void {
+    if (session.dropped) return;
+    session.dropped = true;
     const uaid = session.uaid;
-    session.uaid = null;
     if (uaid !== null && this.#byUaid.get(uaid) === session) this.#byUaid.delete(uaid);
     session.ws.close(code, reason);
     setTimeout(() => session.ws.terminate(), 1000).unref();
@@ -169,7 +179,7 @@ export class Connections {
   #onClose(session: Session): void {
     clearTimeout(session.helloTimer);
     const uaid = session.uaid;
-    if (uaid === null) return;
+    if (uaid === null || session.dropped) return;
     if (this.#byUaid.get(uaid) === session) this.#byUaid.delete(uaid);
     this.#context.emit('ua:disconnect', uaid);
   }
@@ -188,6 +198,13 @@ export class Connections {
     const message = parseClientMessage(data.toString());
     if (message instanceof ProtocolViolation) {
       this.#violation(session, message.reason);
+      return;
+    }
+    if (session.dropped) {
+      // The close handshake is under way: only acks still count (the messages they name are
+      // delivered); anything else waits for the next connection.
+      if (message.messageType === 'ack' && session.uaid !== null)
+        this.#handle(session, session.uaid, message).catch(() => {});
       return;
     }
     if (message.messageType === 'ping') {

@@ -8,7 +8,14 @@
  * WebSocket status) is in `http-errors.ts` and `protocol.ts`.
  */
 
-/** The stable error codes of `@herald/push-service`, with what each means. */
+/**
+ * The stable error codes of `@herald/push-service`, with what each means.
+ *
+ * @example
+ * ```ts
+ * Object.keys(errorCodes); // ['ERR_INVALID_OPTION', ...]
+ * ```
+ */
 export const errorCodes = {
   ERR_INVALID_OPTION: 'an option passed to the service, the user agent or the CLI is missing or invalid',
   ERR_NOT_CONNECTED: 'the headless user agent is not connected (or lost its connection mid-request)',
@@ -19,7 +26,14 @@ export const errorCodes = {
   ERR_UNKNOWN_CLIENT: 'a fault-injection or control call named a uaid or endpoint the service does not know',
 } as const;
 
-/** A stable error code, see {@link errorCodes}. */
+/**
+ * A stable error code, see {@link errorCodes}.
+ *
+ * @example
+ * ```ts
+ * const code: PushServiceErrorCode = 'ERR_TIMEOUT';
+ * ```
+ */
 export type PushServiceErrorCode = keyof typeof errorCodes;
 
 /**

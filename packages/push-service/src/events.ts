@@ -3,6 +3,11 @@ import type { StoredMessage } from './storage/store.js';
 /**
  * The events a {@link PushService} emits (`service.on('ua:hello', ...)`), for tests that wait for
  * a browser's handshake or a delivery, and for logs.
+ *
+ * @example
+ * ```ts
+ * service.on('ua:ack', (uaid, channelId, version, code) => console.log(uaid, code));
+ * ```
  */
 export interface PushServiceEvents {
   /** A user agent completed its hello; `reused` is false when it got a new uaid. */

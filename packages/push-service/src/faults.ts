@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { PushServiceError } from './errors.js';
 
-/** What a fault does to a push it hits. */
+/**
+ * What a fault does to a push it hits.
+ *
+ * @example
+ * ```ts
+ * const action: FaultAction = { type: 'status', status: 503, retryAfterSeconds: 10 };
+ * ```
+ */
 export type FaultAction =
   /** Answer with this status (autopush JSON body); 429 and 503 carry `Retry-After`. */
   | { type: 'status'; status: 500 | 503 | 429; retryAfterSeconds?: number }
@@ -10,7 +17,14 @@ export type FaultAction =
   /** Destroy the TCP connection without answering. */
   | { type: 'drop' };
 
-/** A rule of the fault injector. */
+/**
+ * A rule of the fault injector.
+ *
+ * @example
+ * ```ts
+ * const rule: FaultRule = { action: { type: 'drop' }, share: 0.1 };
+ * ```
+ */
 export interface FaultRule {
   /** Only pushes to this subscription (its endpoint URL or the token in it); every push when omitted. */
   endpoint?: string;
@@ -21,7 +35,14 @@ export interface FaultRule {
   count?: number;
 }
 
-/** A rule as the injector holds it. */
+/**
+ * A rule as the injector holds it.
+ *
+ * @example
+ * ```ts
+ * for (const rule of service.faults.list()) console.log(rule.id, rule.hits);
+ * ```
+ */
 export interface ActiveFaultRule extends FaultRule {
   id: string;
   /** How many pushes the rule has hit so far. */

@@ -5,6 +5,11 @@ import type { ServerResponse } from 'node:http';
  * form `{code, errno, error, message, more_info}` (autopush-rs `autoendpoint/src/error.rs`).
  * One table maps every refusal to its HTTP status and errno, so the conformance tests and
  * `README.md` can list them exhaustively.
+ *
+ * @example
+ * ```ts
+ * pushRefusals.missingTtl; // { status: 400, errno: 111 }
+ * ```
  */
 export const pushRefusals = {
   /** A request with a body but no or an unknown `Content-Encoding`, or bad `Encryption`/`Crypto-Key`. */
@@ -42,7 +47,14 @@ export const pushRefusals = {
   unavailable: { status: 503, errno: 202 },
 } as const;
 
-/** A key of {@link pushRefusals}. */
+/**
+ * A key of {@link pushRefusals}.
+ *
+ * @example
+ * ```ts
+ * const refusal: PushRefusal = 'tooLarge';
+ * ```
+ */
 export type PushRefusal = keyof typeof pushRefusals;
 
 const reasons: Record<number, string> = {

@@ -7,12 +7,24 @@ import { type PushRefusal, sendRefusal } from './http-errors.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { ChannelRecord, MessageHeaders, PushStore, StoredMessage } from './storage/store.js';
 
-/** RFC 8291 §4: a push message's encrypted body is at most 4096 bytes. */
+/**
+ * RFC 8291 §4: a push message's encrypted body is at most 4096 bytes.
+ *
+ * @example
+ * ```ts
+ * if (body.length > maxBodyBytes) throw new Error('too large for a push service');
+ * ```
+ */
 export const maxBodyBytes = 4096;
 
 /**
  * Checks a push's VAPID material (RFC 8292) against the key the subscription was registered
  * with. Resolves to null when it is acceptable, or to a reason for the 401 otherwise.
+ *
+ * @example
+ * ```ts
+ * const acceptAll: VapidCheck = async () => null;
+ * ```
  */
 export type VapidCheck = (request: {
   authorization: string | undefined;

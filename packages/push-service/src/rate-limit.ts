@@ -1,4 +1,11 @@
-/** Options of the per-subscription rate limit. */
+/**
+ * Options of the per-subscription rate limit.
+ *
+ * @example
+ * ```ts
+ * await PushService.start({ rateLimit: { limit: 100, windowSeconds: 60 } });
+ * ```
+ */
 export interface RateLimitOptions {
   /** Pushes accepted per subscription in each window. */
   limit: number;

@@ -22,7 +22,14 @@ import { SqliteStore } from './storage/sqlite-store.js';
 import type { PushStore, StoreCounts } from './storage/store.js';
 import { createVapidCheck } from './vapid-check.js';
 
-/** Options of {@link PushService.start}. */
+/**
+ * Options of {@link PushService.start}.
+ *
+ * @example
+ * ```ts
+ * const options: PushServiceOptions = { port: 8090, dataDir: './push-data', control: true };
+ * ```
+ */
 export interface PushServiceOptions {
   /** TCP port; 0 (the default) picks a free one. */
   port?: number;
@@ -55,13 +62,27 @@ export interface PushServiceOptions {
   checkVapid?: VapidCheck;
 }
 
-/** A target of the fault-injection calls: a user agent by uaid, or by one of its endpoints. */
+/**
+ * A target of the fault-injection calls: a user agent by uaid, or by one of its endpoints.
+ *
+ * @example
+ * ```ts
+ * service.resetUserAgent({ endpoint: subscription.endpoint });
+ * ```
+ */
 export interface ClientTarget {
   uaid?: string;
   endpoint?: string;
 }
 
-/** What {@link PushService.status} reports. */
+/**
+ * What {@link PushService.status} reports.
+ *
+ * @example
+ * ```ts
+ * const { connected, messages } = service.status();
+ * ```
+ */
 export interface PushServiceStatus extends StoreCounts {
   connected: number;
   refuseConnections: boolean;

@@ -14,7 +14,14 @@ import { type ClientOptions, WebSocket } from 'ws';
 import { PushServiceError } from './errors.js';
 import type { MessageHeaders } from './storage/store.js';
 
-/** Options of {@link HeadlessUserAgent.connect}. */
+/**
+ * Options of {@link HeadlessUserAgent.connect}.
+ *
+ * @example
+ * ```ts
+ * await HeadlessUserAgent.connect(url, { autoReconnect: true, buffer: false });
+ * ```
+ */
 export interface HeadlessUserAgentOptions {
   /** Say hello with this uaid (a user agent coming back). */
   uaid?: string;
@@ -33,7 +40,14 @@ export interface HeadlessUserAgentOptions {
   autoReconnect?: boolean | { retryMs?: number };
 }
 
-/** A subscription of a {@link HeadlessUserAgent}, shaped like the browser's `PushSubscription`. */
+/**
+ * A subscription of a {@link HeadlessUserAgent}, shaped like the browser's `PushSubscription`.
+ *
+ * @example
+ * ```ts
+ * await sendNotification(subscription.toJSON(), 'hi', { vapid, allowHttp: true });
+ * ```
+ */
 export interface HeadlessSubscription {
   endpoint: string;
   channelId: string;
@@ -43,7 +57,14 @@ export interface HeadlessSubscription {
   toJSON(): { endpoint: string; expirationTime: null; keys: { p256dh: string; auth: string } };
 }
 
-/** A notification the user agent received. */
+/**
+ * A notification the user agent received.
+ *
+ * @example
+ * ```ts
+ * const { version, topic } = await agent.waitForMessage();
+ * ```
+ */
 export interface ReceivedMessage {
   channelId: string;
   /** The message id (the protocol's `version`). */
@@ -64,7 +85,14 @@ export interface ReceivedMessage {
   json<T = unknown>(): T;
 }
 
-/** Events of a {@link HeadlessUserAgent}. */
+/**
+ * Events of a {@link HeadlessUserAgent}.
+ *
+ * @example
+ * ```ts
+ * agent.on('subscriptionchange', (dropped) => console.log(dropped.length));
+ * ```
+ */
 export interface HeadlessUserAgentEvents {
   message: [message: ReceivedMessage];
   /** The service answered a hello with another uaid: every subscription was dropped (like Firefox). */
@@ -94,6 +122,8 @@ interface Waiter {
 }
 
 const decoder = new TextDecoder();
+/** How many recent message ids an agent remembers to recognise a re-sent message. */
+const recentVersions = 32;
 
 function received(fields: Omit<ReceivedMessage, 'text' | 'json'>): ReceivedMessage {
   return {
@@ -139,6 +169,8 @@ export class HeadlessUserAgent extends EventEmitter<HeadlessUserAgentEvents> {
   #chain: Promise<void> = Promise.resolve();
   #receivedCount = 0;
   #closed = false;
+  /** The ids of the last messages handed over, to drop duplicates. */
+  readonly #recent: string[] = [];
   /** True between disconnect() and the next reconnect(): no automatic reconnect then. */
   #stayAway = false;
   #retry: NodeJS.Timeout | undefined;
@@ -486,6 +518,14 @@ export class HeadlessUserAgent extends EventEmitter<HeadlessUserAgentEvents> {
     const channelId = String(message.channelID);
     const version = String(message.version);
     const channel = this.#channels.get(channelId);
+    if (this.#recent.includes(version)) {
+      // Sent again after a reconnect because our ack was lost with the old socket: ack it again
+      // and hand nothing over twice (Firefox keeps recent message ids for the same reason).
+      this.#ws?.send(
+        JSON.stringify({ messageType: 'ack', updates: [{ channelID: channelId, version, code: 100 }] }),
+      );
+      return;
+    }
     const headers = (message.headers ?? {}) as MessageHeaders;
     let data: Uint8Array | null = null;
     let error: Error | undefined;
@@ -513,6 +553,8 @@ export class HeadlessUserAgent extends EventEmitter<HeadlessUserAgentEvents> {
       JSON.stringify({ messageType: 'ack', updates: [{ channelID: channelId, version, code }] }),
     );
     if (!channel) return;
+    this.#recent.push(version);
+    if (this.#recent.length > recentVersions) this.#recent.shift();
     const fields: Omit<ReceivedMessage, 'text' | 'json'> = {
       channelId,
       version,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { WebSocket } from 'ws';
 import { HeadlessUserAgent, PushService } from '../src/index.js';
 import { push, vapidKeys } from './helpers.js';
 
@@ -126,4 +127,47 @@ describe('HeadlessUserAgent with autoReconnect', () => {
     expect(agent.connected).toBe(true);
     agent.close();
   });
+});
+
+test('a message sent again (its ack was lost with the socket) is acked again but handed over once', async () => {
+  const agent = await HeadlessUserAgent.connect(service.websocketUrl);
+  const subscription = await agent.subscribe();
+  const uaid = agent.uaid;
+  // Hold the ack back: the service keeps the message and sends it again at the next hello.
+  const originalSend = WebSocket.prototype.send;
+  let blocked = true;
+  WebSocket.prototype.send = function (this: WebSocket, data: unknown, ...rest: unknown[]) {
+    if (blocked && typeof data === 'string' && data.includes('"ack"')) return;
+    return (originalSend as (...args: unknown[]) => void).call(this, data, ...rest);
+  } as typeof WebSocket.prototype.send;
+  try {
+    expect((await push(subscription, 'once')).status).toBe(201);
+    expect((await agent.waitForMessage()).text()).toBe('once');
+  } finally {
+    blocked = false;
+    WebSocket.prototype.send = originalSend;
+  }
+  expect(service.store.pendingMessages(uaid, Date.now())).toHaveLength(1);
+  agent.disconnect();
+  const resent = service.waitFor('ua:ack', (u) => u === uaid);
+  await agent.reconnect();
+  await resent;
+  expect(service.store.pendingMessages(uaid, Date.now())).toEqual([]);
+  await expect(agent.waitForMessage({ timeoutMs: 200 })).rejects.toMatchObject({ code: 'ERR_TIMEOUT' });
+  expect(agent.receivedCount).toBe(1);
+  agent.close();
+});
+
+test('acks that arrive while the service is dropping the connection still count', async () => {
+  const agent = await HeadlessUserAgent.connect(service.websocketUrl);
+  const subscription = await agent.subscribe();
+  const uaid = agent.uaid;
+  expect((await push(subscription, 'acked on the way out')).status).toBe(201);
+  await agent.waitForMessage();
+  // The ack is on the wire; the service drops the connection before reading it.
+  const acked = service.waitFor('ua:ack', (u) => u === uaid);
+  service.disconnect({ uaid });
+  await acked;
+  expect(service.store.pendingMessages(uaid, Date.now())).toEqual([]);
+  agent.close();
 });

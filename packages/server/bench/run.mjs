@@ -32,7 +32,7 @@ const rootDir = join(benchDir, '../../..');
 execFileSync(join(rootDir, 'node_modules/.bin/tsc'), ['-b', join(benchDir, '../tsconfig.json')], {
   stdio: 'inherit',
 });
-const bin = join(benchDir, '../dist/cli/bin.js');
+const bin = join(benchDir, '../bin/herald.js');
 
 // A pool of real browser keys: the server checks each p256dh is a point on P-256.
 const keys = Array.from({ length: 200 }, () => {

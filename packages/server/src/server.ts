@@ -139,7 +139,11 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
     if ((options.listen ?? true) && config.role !== 'worker') {
       url = await app.listen({ port: config.port, host: config.host });
       const shown = url.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
-      print(`Herald is listening: API ${shown}/api/v1 · docs ${shown}/docs · OpenAPI ${shown}/openapi.json`);
+      // The dashboard (issue 6) is named once it is served at `/`.
+      const dashboard = app.hasRoute({ method: 'GET', url: '/' }) ? ` · dashboard ${shown}/` : '';
+      print(
+        `Herald is listening: API ${shown}/api/v1 · docs ${shown}/docs${dashboard} · OpenAPI ${shown}/openapi.json`,
+      );
     }
     return {
       app,

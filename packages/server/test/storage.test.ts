@@ -366,9 +366,11 @@ describe.each(storageFixtures)('storage on $dialect', ({ create }) => {
       ],
       now,
     );
+    expect(await storage.queueDepth()).toEqual({ messages: 1, retries: 1 });
     expect((await storage.cancelMessage(m.id))!.status).toBe('cancelled');
     expect(await storage.recordChunk(second.chunk, 'w', [], now)).toBe(false);
     expect(await storage.claimChunk('w', now + 20_000, 10_000, 1)).toBeUndefined();
+    expect(await storage.queueDepth()).toEqual({ messages: 0, retries: 0 });
     expect(await storage.claimRetries('r', now + 1, 1000, 10)).toEqual([]);
     expect((await storage.cancelMessage(m.id))!.status).toBe('cancelled');
   });

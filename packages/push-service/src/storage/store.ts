@@ -14,10 +14,24 @@
  *   (RFC 8030 §5.4).
  */
 
-/** Why a channel no longer takes messages; each maps to its own 410 errno. */
+/**
+ * Why a channel no longer takes messages; each maps to its own 410 errno.
+ *
+ * @example
+ * ```ts
+ * service.store.getChannelByToken(token)?.state; // 'active'
+ * ```
+ */
 export type ChannelState = 'active' | 'unsubscribed' | 'expired' | 'dropped';
 
-/** One subscription: a channel of a user agent. */
+/**
+ * One subscription: a channel of a user agent.
+ *
+ * @example
+ * ```ts
+ * const channel = service.store.getChannelByToken(token);
+ * ```
+ */
 export interface ChannelRecord {
   uaid: string;
   channelId: string;
@@ -30,14 +44,28 @@ export interface ChannelRecord {
   createdAt: number;
 }
 
-/** The encryption headers handed to the user agent with the message (Mozilla's names). */
+/**
+ * The encryption headers handed to the user agent with the message (Mozilla's names).
+ *
+ * @example
+ * ```ts
+ * const headers: MessageHeaders = { encoding: 'aes128gcm' };
+ * ```
+ */
 export interface MessageHeaders {
   encoding?: string;
   encryption?: string;
   crypto_key?: string;
 }
 
-/** A message accepted for a channel and not yet acknowledged. */
+/**
+ * A message accepted for a channel and not yet acknowledged.
+ *
+ * @example
+ * ```ts
+ * const waiting = service.store.pendingMessages(uaid, Date.now());
+ * ```
+ */
 export interface StoredMessage {
   /** The message id: the protocol's `version`, and the last segment of `Location`. */
   id: string;
@@ -55,14 +83,28 @@ export interface StoredMessage {
   createdAt: number;
 }
 
-/** Totals, for status pages and benchmarks. */
+/**
+ * Totals, for status pages and benchmarks.
+ *
+ * @example
+ * ```ts
+ * const { clients, channels, messages } = service.store.counts();
+ * ```
+ */
 export interface StoreCounts {
   clients: number;
   channels: number;
   messages: number;
 }
 
-/** See the module documentation for the semantics. */
+/**
+ * See the module documentation for the semantics.
+ *
+ * @example
+ * ```ts
+ * const store: PushStore = new SqliteStore('./push-data');
+ * ```
+ */
 export interface PushStore {
   /** True when the uaid is registered (has or had channels). */
   hasClient(uaid: string): boolean;

@@ -365,17 +365,18 @@ export class PostgresStorage implements Storage {
   }
 
   /**
-   * Group commit, as on SQLite: registrations that arrive while a write is in flight are written
-   * together by the next one, as one multi-row upsert per statement (`#upsertMany`), so a burst
-   * of subscribes costs a few round trips per batch instead of one commit (and WAL flush) each.
-   * A lone registration takes the one-statement path. If a batch fails, each of its
-   * registrations is retried alone, so one bad row never fails its neighbours.
+   * Group commit, as on SQLite: registrations that arrive while writes are in flight are written
+   * together, as one multi-row statement (`#upsertMany`), so a burst of subscribes costs one
+   * round trip and one commit per batch instead of per registration. Up to four batches are in
+   * flight at once (the pool has room), each taking what has queued. A lone registration takes
+   * the one-row statement. If a batch fails, each of its registrations is retried alone, so one
+   * bad row never fails its neighbours.
    */
   async upsertSubscription(input: SubscriptionInput): Promise<{ id: string; created: boolean }> {
     return new Promise((resolve, reject) => {
       this.#pending.push({ input, resolve, reject });
-      if (!this.#flushing) {
-        this.#flushing = true;
+      if (this.#flushing < 4) {
+        this.#flushing++;
         setImmediate(() => void this.#flush());
       }
     });
@@ -386,7 +387,7 @@ export class PostgresStorage implements Storage {
     resolve: (value: { id: string; created: boolean }) => void;
     reject: (error: unknown) => void;
   }[] = [];
-  #flushing = false;
+  #flushing = 0;
 
   async #flush(): Promise<void> {
     while (this.#pending.length > 0) {
@@ -395,12 +396,10 @@ export class PostgresStorage implements Storage {
         const results =
           batch.length === 1
             ? [await this.#upsertOne(batch[0]!.input, this.#pool)]
-            : await this.#tx((client) =>
-                this.#upsertMany(
-                  client,
-                  batch.map((p) => p.input),
-                  Date.now(),
-                ),
+            : await this.#upsertMany(
+                this.#pool,
+                batch.map((p) => p.input),
+                Date.now(),
               );
         for (const [i, { resolve }] of batch.entries()) resolve(results[i]!);
       } catch {
@@ -409,7 +408,7 @@ export class PostgresStorage implements Storage {
         );
       }
     }
-    this.#flushing = false;
+    this.#flushing--;
   }
 
   async #upsertOne(input: SubscriptionInput, on: Queryable): Promise<{ id: string; created: boolean }> {
@@ -418,13 +417,15 @@ export class PostgresStorage implements Storage {
   }
 
   /**
-   * Upserts many subscriptions with one statement per kind (user link replaced or kept) plus two
-   * for topics, in the caller's transaction. Rows are written in endpoint order, so concurrent
-   * batches lock in the same order and cannot deadlock. An endpoint given twice is written in a
-   * second round, so the later entry wins, as it would one by one. Results follow `inputs`.
+   * Upserts many subscriptions, their topics reconciled in the same statement (as in
+   * `#upsertSql`: the topic CTEs touch disjoint rows), so each statement is atomic on its own.
+   * One statement per kind (user link replaced or kept). Rows are written in endpoint order, so
+   * concurrent batches lock in the same order and cannot deadlock. An endpoint given twice is
+   * written in a second round, so the later entry wins, as it would one by one. Results follow
+   * `inputs`. Run it in a transaction (`on` a client) to make the whole batch atomic.
    */
   async #upsertMany(
-    client: pg.PoolClient,
+    on: Queryable,
     inputs: SubscriptionInput[],
     now: number,
   ): Promise<{ id: string; created: boolean }[]> {
@@ -444,59 +445,60 @@ export class PostgresStorage implements Storage {
       round.sort((a, b) =>
         a.input.endpoint < b.input.endpoint ? -1 : a.input.endpoint > b.input.endpoint ? 1 : 0,
       );
-      const byEndpoint = new Map<string, { id: string; created: boolean }>();
       for (const setUser of [true, false]) {
-        const part = round.filter((e) => (e.input.userId !== undefined) === setUser).map((e) => e.input);
+        const part = round.filter((e) => (e.input.userId !== undefined) === setUser);
         if (part.length === 0) continue;
+        const inputsOf = part.map((e) => e.input);
         const rows = await this.#rows(
-          `INSERT INTO subscriptions (id, endpoint, p256dh, auth, content_encoding, vapid_key_id, push_service_origin,
-             user_id, revision, created_at, updated_at)
-           SELECT u.id, u.endpoint, u.p256dh, u.auth, u.content_encoding, u.vapid_key_id, u.origin, u.user_id, 1, $9, $9
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-             AS u(id, endpoint, p256dh, auth, content_encoding, vapid_key_id, origin, user_id)
-           ORDER BY u.endpoint
-           ON CONFLICT (endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth,
-             content_encoding = excluded.content_encoding, vapid_key_id = excluded.vapid_key_id,
-             push_service_origin = excluded.push_service_origin,
-             ${setUser ? 'user_id = excluded.user_id,' : ''}
-             revision = subscriptions.revision + 1, updated_at = excluded.updated_at
-           RETURNING id, endpoint, revision`,
+          `WITH u AS (
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+               $8::text[], $9::jsonb[])
+               AS u(id, endpoint, p256dh, auth, content_encoding, vapid_key_id, origin, user_id, topics)
+           ), s AS (
+             INSERT INTO subscriptions (id, endpoint, p256dh, auth, content_encoding, vapid_key_id, push_service_origin,
+               user_id, revision, created_at, updated_at)
+             SELECT u.id, u.endpoint, u.p256dh, u.auth, u.content_encoding, u.vapid_key_id, u.origin, u.user_id, 1, $10, $10
+             FROM u ORDER BY u.endpoint
+             ON CONFLICT (endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth,
+               content_encoding = excluded.content_encoding, vapid_key_id = excluded.vapid_key_id,
+               push_service_origin = excluded.push_service_origin,
+               ${setUser ? 'user_id = excluded.user_id,' : ''}
+               revision = subscriptions.revision + 1, updated_at = excluded.updated_at
+             RETURNING id, endpoint, revision
+           ), t AS (
+             SELECT s.id, u.topics FROM s JOIN u ON u.endpoint = s.endpoint WHERE u.topics IS NOT NULL
+           ), d AS (
+             DELETE FROM subscription_topics st USING t
+             WHERE st.subscription_id = t.id
+               AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements_text(t.topics) AS k(topic) WHERE k.topic = st.topic)
+           ), i AS (
+             INSERT INTO subscription_topics (topic, subscription_id)
+             SELECT DISTINCT k.topic, t.id FROM t, jsonb_array_elements_text(t.topics) AS k(topic)
+             ON CONFLICT DO NOTHING
+           )
+           SELECT id, endpoint, revision FROM s`,
           [
-            part.map(() => newId('sub', now)),
-            part.map((i) => i.endpoint),
-            part.map((i) => i.p256dh),
-            part.map((i) => i.auth),
-            part.map((i) => i.contentEncoding),
-            part.map((i) => i.vapidKeyId),
-            part.map((i) => i.pushServiceOrigin),
-            part.map((i) => i.userId ?? null),
+            inputsOf.map(() => newId('sub', now)),
+            inputsOf.map((i) => i.endpoint),
+            inputsOf.map((i) => i.p256dh),
+            inputsOf.map((i) => i.auth),
+            inputsOf.map((i) => i.contentEncoding),
+            inputsOf.map((i) => i.vapidKeyId),
+            inputsOf.map((i) => i.pushServiceOrigin),
+            inputsOf.map((i) => i.userId ?? null),
+            inputsOf.map((i) => (i.topics === undefined ? null : JSON.stringify(i.topics))),
             now,
           ],
-          client,
+          on,
         );
-        for (const row of rows) {
-          byEndpoint.set(String(row.endpoint), { id: String(row.id), created: Number(row.revision) === 1 });
-        }
+        const byEndpoint = new Map(
+          rows.map((row) => [
+            String(row.endpoint),
+            { id: String(row.id), created: Number(row.revision) === 1 },
+          ]),
+        );
+        for (const entry of part) results[entry.index] = byEndpoint.get(entry.input.endpoint)!;
       }
-      const withTopics = round.filter((e) => e.input.topics !== undefined);
-      if (withTopics.length > 0) {
-        const ids = withTopics.map((e) => byEndpoint.get(e.input.endpoint)!.id);
-        const topics = withTopics.map((e) => JSON.stringify(e.input.topics));
-        await client.query(
-          `DELETE FROM subscription_topics t USING unnest($1::text[], $2::jsonb[]) AS x(id, topics)
-           WHERE t.subscription_id = x.id
-             AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements_text(x.topics) AS k(topic) WHERE k.topic = t.topic)`,
-          [ids, topics],
-        );
-        await client.query(
-          `INSERT INTO subscription_topics (topic, subscription_id)
-           SELECT DISTINCT k.topic, x.id FROM unnest($1::text[], $2::jsonb[]) AS x(id, topics),
-             jsonb_array_elements_text(x.topics) AS k(topic)
-           ON CONFLICT DO NOTHING`,
-          [ids, topics],
-        );
-      }
-      for (const entry of round) results[entry.index] = byEndpoint.get(entry.input.endpoint)!;
       rest = later;
     }
     return results;
@@ -936,7 +938,8 @@ export class PostgresStorage implements Storage {
   async queueDepth(): Promise<{ messages: number; retries: number }> {
     const row = await this.#row(
       `SELECT (SELECT count(*) FROM messages WHERE status IN ('queued', 'sending')) AS messages,
-              (SELECT count(*) FROM deliveries WHERE status = 'retry') AS retries`,
+              (SELECT count(*) FROM deliveries d JOIN messages m ON m.id = d.message_id
+                WHERE d.status = 'retry' AND m.status = 'sending') AS retries`,
     );
     return { messages: Number(row!.messages), retries: Number(row!.retries) };
   }

@@ -303,17 +303,21 @@ export class SqliteStorage implements Storage {
       input.userId === undefined ? 0 : 1,
     )!;
     const id = String(row.id);
-    if (input.topics !== undefined) this.#replaceTopics(id, input.topics);
-    return { id, created: Number(row.revision) === 1 };
+    const created = Number(row.revision) === 1;
+    // A new row has no topics yet: nothing to delete.
+    if (input.topics !== undefined) this.#replaceTopics(id, input.topics, !created);
+    return { id, created };
   }
 
-  #replaceTopics(id: string, topics: string[]): void {
+  #replaceTopics(id: string, topics: string[], existing = true): void {
     const json = JSON.stringify(topics);
-    this.#run(
-      'DELETE FROM subscription_topics WHERE subscription_id = ? AND topic NOT IN (SELECT value FROM json_each(?))',
-      id,
-      json,
-    );
+    if (existing) {
+      this.#run(
+        'DELETE FROM subscription_topics WHERE subscription_id = ? AND topic NOT IN (SELECT value FROM json_each(?))',
+        id,
+        json,
+      );
+    }
     this.#run(
       `INSERT INTO subscription_topics (topic, subscription_id)
        SELECT DISTINCT value, ? FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`,
@@ -794,7 +798,12 @@ export class SqliteStorage implements Storage {
     const messages = Number(
       this.#get("SELECT count(*) AS n FROM messages WHERE status IN ('queued', 'sending')")!.n,
     );
-    const retries = Number(this.#get("SELECT count(*) AS n FROM deliveries WHERE status = 'retry'")!.n);
+    // Retries of a cancelled message are never sent (claimRetries skips them): not queued work.
+    const retries = Number(
+      this.#get(
+        "SELECT count(*) AS n FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.status = 'retry' AND m.status = 'sending'",
+      )!.n,
+    );
     return { messages, retries };
   }
 }

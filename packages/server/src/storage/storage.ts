@@ -338,7 +338,7 @@ export interface Storage {
   recordRetries(messageId: string, owner: string, outcomes: DeliveryOutcome[], now: number): Promise<void>;
   /** The failure and retry rows of a message (for diagnostics and the API). */
   listDeliveries(messageId: string, limit: number): Promise<DeliveryRecord[]>;
-  /** Messages `queued` or `sending`, and retries waiting: the queue depth gauges. */
+  /** Messages `queued` or `sending`, and retries waiting for `sending` messages: the queue depth gauges. */
   queueDepth(): Promise<{ messages: number; retries: number }>;
 
   /**

@@ -1,5 +1,0 @@
-#!/usr/bin/env node
-// The `herald` binary.
-import { main } from './main.js';
-
-process.exitCode = await main(process.argv.slice(2));
