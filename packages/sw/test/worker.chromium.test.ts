@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import type { BrowserContext, CDPSession, Page, Worker } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import {
   artifactsDir,
   launchChromium,
@@ -18,6 +18,9 @@ import {
   type TestServer,
   workerScript,
 } from './helpers/browser.js';
+
+// A push may be delivered twice when Chromium is slow (see push()): allow for that in time.
+vi.setConfig({ testTimeout: 60_000 });
 
 let server: TestServer;
 let context: BrowserContext;
@@ -59,7 +62,7 @@ async function push(data: string) {
     );
     await deliver();
   }
-  expect(list).toHaveLength(1);
+  expect(list.length).toBeGreaterThanOrEqual(1);
   const notification = list[0];
   // The push event ends with the delivered receipt: wait for it so that tests do not overlap.
   const message = (notification!.data as { herald?: { message: string } }).herald?.message;
@@ -254,7 +257,10 @@ describe('push', () => {
       .toEqual([{ ...herald, message: 'm1', event: 'delivered' }]);
     server.api = () => ({ status: 202, body: { accepted: 2 } });
     await push(payload({ title: 'Two', navigate: server.origin }, { herald: { ...herald, message: 'm2' } }));
-    expect(receipts()[1]).toEqual([
+    // Found by content, not position: a push delivered twice (see push()) sends its receipt twice.
+    const batchWith = (message: string) =>
+      receipts().find((batch) => batch.some((r) => r.message === message));
+    expect(batchWith('m2')).toEqual([
       { ...herald, message: 'm1', event: 'delivered' },
       { ...herald, message: 'm2', event: 'delivered' },
     ]);
@@ -263,7 +269,7 @@ describe('push', () => {
     await push(
       payload({ title: 'Three', navigate: server.origin }, { herald: { ...herald, message: 'm3' } }),
     );
-    expect(receipts()[2]).toEqual([{ ...herald, message: 'm3', event: 'delivered' }]);
+    expect(batchWith('m3')).toEqual([{ ...herald, message: 'm3', event: 'delivered' }]);
   });
 });
 
