@@ -13,6 +13,7 @@ import type { PushService, PushServiceOptions } from './service.js';
  */
 export const usage = `Usage: herald-push-service --port <n> [--host <addr>] [--data <dir>]
                            [--tls-cert <file> --tls-key <file>] [--control]
+                           [--public-origin <url>]
 
   --port       TCP port for WebSocket (user agents) and HTTP (pushes); 0 picks one
   --host       interface to bind (default 127.0.0.1)

@@ -54,6 +54,17 @@ export const closeCodes = {
   backoff: 4774,
 } as const;
 
+/**
+ * RFC 6455 §5.5: a close frame's reason is at most 123 bytes of UTF-8. Cut by characters, never
+ * in the middle of one (a cut character would decode to U+FFFD, three bytes, and overflow).
+ */
+export function closeReason(reason: string): string {
+  let out = reason;
+  while (Buffer.byteLength(out) > 123) out = out.slice(0, -1);
+  // A lone high surrogate left at the end would not survive encoding either.
+  return /[\uD800-\uDBFF]$/.test(out) ? out.slice(0, -1) : out;
+}
+
 const helloReplyTail = ',"use_webpush":true,"broadcasts":{}}';
 
 /**
@@ -90,7 +101,12 @@ export class Connections {
     sessions.set(ws, session);
     ws.on('message', (data, isBinary) => {
       session.alive = true;
-      this.#onFrame(session, data as Buffer, isBinary);
+      try {
+        this.#onFrame(session, data as Buffer, isBinary);
+      } catch (error) {
+        // A bug in handling one frame must cost that connection, never the process.
+        this.#violation(session, `internal error: ${(error as Error).message}`);
+      }
     });
     ws.on('pong', onPong);
     ws.on('close', () => this.#onClose(session));
@@ -186,8 +202,7 @@ export class Connections {
 
   #violation(session: Session, reason: string, code: number = closeCodes.protocolError): void {
     this.#context.emit('ua:protocol-error', session.uaid, reason);
-    // Close frame reasons are limited to 123 bytes (RFC 6455 §5.5).
-    session.ws.close(code, Buffer.from(reason).subarray(0, 123).toString());
+    this.#drop(session, code, closeReason(reason));
   }
 
   #onFrame(session: Session, data: Buffer, isBinary: boolean): void {

@@ -46,6 +46,8 @@ export interface PushEndpointContext {
   origin(): string;
   /** TTLs above this are accepted and capped (autopush caps at 60 days). */
   maxTtl: number;
+  /** A subscription keeps at most this many waiting messages; older ones are dropped. */
+  maxWaitingPerSubscription: number;
   emit<K extends keyof PushServiceEvents>(event: K, ...args: PushServiceEvents[K]): void;
 }
 
@@ -284,7 +286,12 @@ export async function handlePush(
     createdAt: now,
   };
   // RFC 8030 §5.2: TTL 0 is delivered only to a connected user agent and never stored.
-  if (parsed.ttl > 0) context.store.saveMessage(message);
+  if (parsed.ttl > 0) {
+    context.store.saveMessage(message);
+    // RFC 8030 §5.2 lets a push service keep a message for less than its TTL: one subscription
+    // flooded while its user agent is away must not grow the service without bound.
+    context.store.trimChannel(channel.uaid, channel.channelId, context.maxWaitingPerSubscription);
+  }
   const delivered = context.connections.deliver(message);
   context.emit('push:accepted', message, delivered);
 

@@ -50,6 +50,8 @@ export interface PushServiceOptions {
   publicOrigin?: string;
   /** TTLs above this many seconds are capped (default 60 days, like autopush). */
   maxTtl?: number;
+  /** Waiting messages one subscription keeps for an absent user agent; older ones are dropped (default 1000). */
+  maxWaitingPerSubscription?: number;
   /** Per-subscription rate limit answered with 429 + Retry-After (default: none). */
   rateLimit?: RateLimitOptions;
   /** Largest WebSocket frame a client may send (default 16 KiB; larger ones close with 1009). */
@@ -137,6 +139,7 @@ export class PushService extends EventEmitter<PushServiceEvents> {
       checkVapid: options.checkVapid ?? createVapidCheck(),
       origin: () => this.#origin,
       maxTtl: options.maxTtl ?? sixtyDays,
+      maxWaitingPerSubscription: options.maxWaitingPerSubscription ?? 1000,
       emit,
     };
     const onRequest = (req: IncomingMessage, res: ServerResponse) => this.#onRequest(req, res);

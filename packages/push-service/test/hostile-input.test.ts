@@ -38,13 +38,16 @@ const anyValue = fc.oneof(
   fc.object(),
   fc.array(fc.anything()),
 );
+// Any code point (non-ASCII text in close reasons once broke the 123-byte limit).
+const unicode = fc.string({ unit: 'binary', maxLength: 120 });
 const frame = fc.oneof(
   fc.string(),
+  unicode,
   fc.json(),
   fc
     .record(
       {
-        messageType: fc.oneof(fc.constantFrom(...messageTypes), anyValue),
+        messageType: fc.oneof(fc.constantFrom(...messageTypes), anyValue, unicode),
         uaid: anyValue,
         channelID: fc.oneof(fc.uuid(), anyValue),
         key: anyValue,

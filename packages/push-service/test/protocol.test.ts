@@ -234,3 +234,16 @@ describe('idle and dead connections', () => {
     await strict.close();
   });
 });
+
+test('regression: a protocol violation quoting long non-ASCII input closes cleanly (reason cut to 123 bytes)', async () => {
+  const client = await RawClient.open(service.websocketUrl);
+  await client.request({ messageType: 'hello' });
+  client.send({ messageType: `${'é'.repeat(40)}${'😀'.repeat(30)}` });
+  const closed = await client.closed;
+  expect(closed.code).toBe(1002);
+  expect(Buffer.byteLength(closed.reason)).toBeLessThanOrEqual(123);
+  expect(closed.reason).toMatch(/^unknown messageType "é/);
+  expect(await (await RawClient.open(service.websocketUrl)).request({ messageType: 'hello' })).toMatchObject({
+    status: 200,
+  });
+});

@@ -280,6 +280,20 @@ describe('404, 405, 410, 413', () => {
   });
 });
 
+test('a subscription keeps at most maxWaitingPerSubscription messages for an absent user agent, the newest', async () => {
+  const small = await PushService.start({ port: 0, maxWaitingPerSubscription: 2 });
+  const ua = await HeadlessUserAgent.connect(small.websocketUrl);
+  const sub = await ua.subscribe();
+  ua.disconnect();
+  await small.waitFor('ua:disconnect');
+  for (const text of ['1', '2', '3']) expect((await push(sub, text)).status).toBe(201);
+  expect(small.status().messages).toBe(2);
+  await ua.reconnect();
+  expect([(await ua.waitForMessage()).text(), (await ua.waitForMessage()).text()]).toEqual(['2', '3']);
+  ua.close();
+  await small.close();
+});
+
 describe('429 with Retry-After', () => {
   test('a configurable rate limit per subscription', async () => {
     const limited = await PushService.start({ port: 0, rateLimit: { limit: 2, windowSeconds: 60 } });

@@ -104,6 +104,23 @@ describe.each([
     expect(store.pendingMessages('u', 100)).toEqual([]);
     store.close();
   });
+
+  test('trimChannel keeps the newest waiting messages of one channel only', () => {
+    const store = create();
+    store.addClient('u', 1);
+    store.addChannel(channel('u', 'a', 'ta'));
+    store.addChannel(channel('u', 'b', 'tb'));
+    const a = [1, 2, 3, 4].map(() => message('u', 'a'));
+    const b = message('u', 'b');
+    store.saveMessage(a[0]!);
+    store.saveMessage(b);
+    for (const m of a.slice(1)) store.saveMessage(m);
+    expect(store.trimChannel('u', 'a', 2)).toBe(2);
+    expect(store.trimChannel('u', 'a', 2)).toBe(0);
+    expect(store.trimChannel('nobody', 'a', 2)).toBe(0);
+    expect(store.pendingMessages('u', 100)).toEqual([b, a[2], a[3]]);
+    store.close();
+  });
 });
 
 test('with a data directory, registrations and waiting messages survive a restart', async () => {

@@ -21,7 +21,9 @@ class Counter {
   ) {}
 
   inc(labels: Labels = {}, by = 1): void {
-    const key = labelText(labels);
+    // Keyed by the label values (a series always has the same label names in the same order), so
+    // the exposition text is built once per series, not once per request.
+    const key = Object.values(labels).join('\u0000');
     const entry = this.#values.get(key);
     if (entry) entry.value += by;
     else this.#values.set(key, { labels, value: by });
@@ -44,7 +46,7 @@ class Histogram {
   ) {}
 
   observe(labels: Labels, value: number): void {
-    const key = labelText(labels);
+    const key = Object.values(labels).join('\u0000');
     let series = this.#series.get(key);
     if (!series) {
       series = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 };

@@ -3,8 +3,9 @@
  * the demo page (served by Herald at /demo/) subscribes through @herald/client, a message sent
  * through the admin API reaches @herald/sw and is shown, the worker's `delivered` receipt reaches
  * the server, a click on the notification opens its URL (or focuses the tab already showing it)
- * and the `clicked` count rises, and after a VAPID key rotation the SDK re-subscribes with the
- * new key and pushes still arrive.
+ * and the `clicked` count rises, after a VAPID key rotation the SDK re-subscribes with the
+ * new key and pushes still arrive, and when the push service resets the browser's uaid the worker
+ * re-subscribes on `pushsubscriptionchange` (no page is loaded meanwhile) and pushes arrive.
  *
  * The clicks: headless Firefox shows notifications in its own alert window
  * (`alerts.useSystemBackend` = false). With `--remote-allow-system-access`, WebDriver BiDi can run
@@ -13,6 +14,7 @@
  * Firefox's own — the alert's click handler, `notificationclick` in the worker with the user
  * activation that lets it open or focus windows, and the receipt.
  */
+import { PushService } from '@herald/push-service';
 import { type Browser, launch, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type Stack, startStack } from './helpers/stack.js';
@@ -191,3 +193,34 @@ test('after a VAPID key rotation the SDK re-subscribes with the new key and push
     .toMatchObject({ targeted: 1, sent: 1, delivered: 1 });
   await closeAll();
 }, 60_000);
+
+test('when the push service resets the uaid, the worker re-subscribes on pushsubscriptionchange and pushes arrive', async () => {
+  const [before] = await subscriptions();
+  const [uaid] = stack.push.connectedUserAgents();
+  // The service forgets this browser and restarts on the same port with the same store (a
+  // restart drops the socket without the close handshake, so Firefox reconnects at once). Its
+  // hello names the forgotten uaid, gets a new one, drops its subscriptions and fires
+  // pushsubscriptionchange in the worker (field notes).
+  const { port, store } = stack.push;
+  store.dropClient(uaid!);
+  await stack.push.close();
+  stack.push = await PushService.start({ port, store });
+  await stack.push.waitFor('ua:hello', (_uaid: string, reused: boolean) => !reused, 30_000);
+  await expect
+    .poll(async () => (await subscriptions()).map((s) => s.endpoint === before!.endpoint), {
+      timeout: 30_000,
+    })
+    .toEqual([false]);
+  const [after] = await subscriptions();
+  // `replaces` with the old id and auth secret from IndexedDB: topics carried over, old one gone.
+  expect(after!.topics).toEqual(['news']);
+  expect(after!.vapidKeyId).toBe(before!.vapidKeyId);
+
+  const id = await send('After the uaid reset');
+  await expect
+    .poll(async () => (await shown()).map((n) => n.title), { timeout: 15_000 })
+    .toEqual(['After the uaid reset']);
+  await expect
+    .poll(() => messageCounts(id), { timeout: 15_000 })
+    .toMatchObject({ targeted: 1, sent: 1, delivered: 1 });
+}, 90_000);

@@ -102,6 +102,24 @@ export class MemoryStore implements PushStore {
     return true;
   }
 
+  trimChannel(uaid: string, channelId: string, keep: number): number {
+    const messages = this.#messages.get(uaid);
+    if (!messages) return 0;
+    let count = 0;
+    for (const message of messages.values()) if (message.channelId === channelId) count++;
+    let excess = count - keep;
+    if (excess <= 0) return 0;
+    const dropped = excess;
+    // Insertion order is age order: the first ones of the channel are the oldest.
+    for (const [id, message] of messages) {
+      if (excess === 0) break;
+      if (message.channelId !== channelId) continue;
+      messages.delete(id);
+      excess--;
+    }
+    return dropped;
+  }
+
   deleteExpired(now: number): number {
     let count = 0;
     for (const [uaid, messages] of this.#messages) {

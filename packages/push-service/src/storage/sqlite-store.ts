@@ -113,6 +113,10 @@ export class SqliteStore implements PushStore {
       pending: db.prepare('SELECT * FROM messages WHERE uaid = ? ORDER BY seq'),
       deleteMessage: db.prepare('DELETE FROM messages WHERE uaid = ? AND channel_id = ? AND id = ?'),
       deleteExpired: db.prepare('DELETE FROM messages WHERE expires_at <= ?'),
+      trimChannel: db.prepare(
+        `DELETE FROM messages WHERE seq IN (
+           SELECT seq FROM messages WHERE uaid = ? AND channel_id = ? ORDER BY seq DESC LIMIT -1 OFFSET ?)`,
+      ),
       countClients: db.prepare('SELECT count(*) FROM clients').pluck(),
       countChannels: db.prepare('SELECT count(*) FROM channels').pluck(),
       countMessages: db.prepare('SELECT count(*) FROM messages').pluck(),
@@ -213,6 +217,10 @@ export class SqliteStore implements PushStore {
 
   deleteExpired(now: number): number {
     return this.#statements.deleteExpired.run(now).changes;
+  }
+
+  trimChannel(uaid: string, channelId: string, keep: number): number {
+    return this.#statements.trimChannel.run(uaid, channelId, keep).changes;
   }
 
   counts(): StoreCounts {

@@ -11,7 +11,9 @@
  * - a message is stored only for an `active` channel, deleted when acknowledged, when its channel
  *   leaves `active`, or when its TTL runs out; `pendingMessages` never returns an expired one;
  * - saving a message with a Topic deletes the channel's waiting message with the same Topic
- *   (RFC 8030 §5.4).
+ *   (RFC 8030 §5.4);
+ * - `trimChannel` keeps a channel's newest waiting messages (the service bounds what one
+ *   subscription can hold; RFC 8030 §5.2 lets a push service keep a message for less than its TTL).
  */
 
 /**
@@ -127,6 +129,8 @@ export interface PushStore {
   deleteMessage(uaid: string, channelId: string, id: string): boolean;
   /** Deletes every message whose TTL ran out; returns how many. */
   deleteExpired(now: number): number;
+  /** Deletes the oldest waiting messages of a channel beyond the newest `keep`; returns how many. */
+  trimChannel(uaid: string, channelId: string, keep: number): number;
   counts(): StoreCounts;
   close(): void;
 }
