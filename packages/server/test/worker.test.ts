@@ -196,7 +196,11 @@ describe.each(storageFixtures)('delivery worker on $dialect', ({ create }) => {
     const sender = new RecordingSender(() => ok);
     await new DeliveryWorker({ storage, sender, keys, receipts }).runOnce();
     expect(sender.requests).toEqual([]);
-    expect(await storage.getMessage(m.id)).toMatchObject({ status: 'completed', counts: { failed: 1 } });
+    const done = await storage.getMessage(m.id);
+    expect(done).toMatchObject({ status: 'completed', counts: { targeted: 1, failed: 1 } });
+    expect(done!.lastError).toContain('TTL ran out');
+    // Counted, not stored per subscriber.
+    expect(await storage.listDeliveries(m.id, 10)).toEqual([]);
   });
 
   test('a worker whose chunk was taken over records nothing for it; the new owner sends the chunk again', async () => {

@@ -3,12 +3,13 @@
 // CPU time and peak RSS it reports are its own; sends go to a sink in yet another process.
 // The machine is shared and noisy: compare the ratios printed at the end, not absolute rates
 // across runs. Options: --n=20000 --warmup=1000 --concurrency=10,50,200 --parts=encrypt,build,send
+// --rounds=1 (run everything R times, interleaved, and keep each contender's fastest run)
 // --only=<id,...> (just these contenders, e.g. send-herald), --json=<file> (also write the
 // results as JSON), --cpu-prof=<dir> (a V8 CPU profile of each
 // contender in <dir>, for Chrome DevTools).
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCertificate } from './certificate.mjs';
@@ -26,6 +27,7 @@ const warmup = Number(options.warmup ?? 1_000);
 const concurrencies = (options.concurrency ?? '10,50,200').split(',').map(Number);
 const parts = (options.parts ?? 'encrypt,build,send').split(',');
 const only = options.only?.split(',');
+const rounds = Number(options.rounds ?? 1);
 
 const integer = (value) => Math.round(value).toLocaleString('en-US');
 const rate = (r) => (r.n / r.wallMs) * 1000;
@@ -41,6 +43,7 @@ execFileSync(join(rootDir, 'node_modules/.bin/tsc'), ['-b', join(packageDir, 'ts
 
 const workDir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
 let sink;
+let sinkPriority;
 try {
   const started = Date.now();
   const fixturesPath = join(workDir, 'fixtures.json');
@@ -55,28 +58,38 @@ try {
     sinkOrigin: `https://127.0.0.1:${sink.port}`,
   };
 
-  printHeader(n, warmup);
-  const results = [];
+  printHeader();
   const chosen = contenders(concurrencies).filter(
     (c) => parts.includes(c.part) && (only === undefined || only.includes(c.id)),
   );
-  for (const contender of chosen) {
-    process.stderr.write(`  running ${contender.name} ...\n`);
-    const result = await runContender(contender, { ...shared, ...contender.config }, workDir);
-    if (contender.part === 'send') {
-      const stats = await sink.stats();
-      checkSink(contender, stats, warmup + n);
-      result.connections = stats.connections;
-      result.decrypted = stats.decrypted;
+  // With --rounds=R the whole list runs R times, interleaved, and each contender keeps its
+  // fastest run: load from other processes then weighs on every contender alike.
+  const best = new Map();
+  for (let round = 1; round <= rounds; round++) {
+    for (const contender of chosen) {
+      process.stderr.write(
+        `  ${rounds > 1 ? `round ${round}/${rounds}: ` : ''}running ${contender.name} ...\n`,
+      );
+      const result = await runContender(contender, { ...shared, ...contender.config }, workDir);
+      if (contender.part === 'send') {
+        const stats = await sink.stats();
+        checkSink(contender, stats, warmup + n);
+        result.connections = stats.connections;
+        result.decrypted = stats.decrypted;
+      }
+      if (result.failures > 0) throw new Error(`${contender.name}: ${result.failures} operations failed`);
+      const previous = best.get(contender.id);
+      if (previous === undefined || rate(result) > rate(previous))
+        best.set(contender.id, { ...contender, ...result });
     }
-    if (result.failures > 0) throw new Error(`${contender.name}: ${result.failures} operations failed`);
-    results.push({ ...contender, ...result });
   }
+  const results = chosen.map((c) => best.get(c.id));
   printResults(results);
   printRatios(results);
   printTls(results);
   console.log(`\nFinished in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
-  if (options.json) writeFileSync(options.json, `${JSON.stringify({ n, warmup, results }, null, 2)}\n`);
+  if (options.json)
+    writeFileSync(options.json, `${JSON.stringify({ n, warmup, rounds, results }, null, 2)}\n`);
 } finally {
   sink?.child.kill();
   rmSync(workDir, { recursive: true, force: true });
@@ -88,6 +101,15 @@ function startSink(config) {
   const child = fork(join(benchDir, 'sink.mjs'), [configPath], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  // A real push service runs on machines of its own; on this shared one the sink gets a higher
+  // scheduling priority so that it does not wait behind other processes and become the limit.
+  // Lowering a niceness needs privileges; without them the sink runs at the default priority.
+  try {
+    setPriority(child.pid, -10);
+    sinkPriority = 'nice -10';
+  } catch {
+    sinkPriority = 'default priority (raising it needs privileges)';
+  }
   const waiters = [];
   child.on('message', (message) => waiters.shift()?.(message));
   const next = () => new Promise((resolve) => waiters.push(resolve));
@@ -143,12 +165,13 @@ function runContender(contender, config, dir) {
 
 function printHeader() {
   const cpu = cpus();
-  console.log(`@herald/webpush vs web-push: ${integer(n)} messages per contender (after ${integer(warmup)} warm-up),
+  const repeat = rounds > 1 ? `, best of ${rounds} interleaved rounds` : '';
+  console.log(`@herald/webpush vs web-push: ${integer(n)} messages per contender (after ${integer(warmup)} warm-up${repeat}),
 aes128gcm, VAPID, the same ${integer(n)} generated P-256 subscriptions for everyone.
 Node ${process.version}, OpenSSL ${process.versions.openssl}, ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'},
 load average ${loadavg()
     .map((l) => l.toFixed(2))
-    .join(' ')} at start.`);
+    .join(' ')} at start; the sink runs at ${sinkPriority}.`);
 }
 
 function printResults(results) {

@@ -14,7 +14,11 @@ function userAgent() {
   return {
     ecdh,
     auth,
-    keyPair: { publicKey: new Uint8Array(publicKey), privateKey: new Uint8Array(ecdh.getPrivateKey()) },
+    // getPrivateKey() drops leading zero octets (1 key in 256 is 31 bytes): pad to the scalar's 32.
+    keyPair: {
+      publicKey: new Uint8Array(publicKey),
+      privateKey: new Uint8Array(Buffer.from(ecdh.getPrivateKey('hex').padStart(64, '0'), 'hex')),
+    },
   };
 }
 

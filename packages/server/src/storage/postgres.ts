@@ -55,6 +55,8 @@ export interface PostgresOptions {
   max?: number;
 }
 
+const expiredError = 'the TTL ran out before the message could be sent';
+
 /** SQL selecting the ids of a target's subscriptions after a cursor; parameters start at `$first`. */
 function targetIds(
   target: MessageTarget,
@@ -792,6 +794,10 @@ export class PostgresStorage implements Storage {
         );
         if (!row) return undefined;
         let message = toMessage(row);
+        if (message.ttl > 0 && now >= message.sendAt + message.ttl * 1000) {
+          await this.#expire(client, message, now);
+          continue;
+        }
         if (message.status === 'queued') {
           const [sql, params] = targetIds(message.target, null, null);
           const targeted = Number(
@@ -835,6 +841,22 @@ export class PostgresStorage implements Storage {
         return { message: { ...message, cursor: upto, fanoutDone: done }, chunk, targets };
       }
     });
+  }
+
+  /**
+   * RFC 8030 §5.2: past its TTL a message must not be delivered. When that is already so at the
+   * claim (the server was down, or the queue long), the subscribers not yet reached are failed
+   * in bulk: counted, without walking them or writing a row each.
+   */
+  async #expire(client: pg.PoolClient, message: MessageRecord, now: number): Promise<void> {
+    const [sql, params] = targetIds(message.target, message.cursor, null);
+    const remaining = Number((await this.#row(`SELECT count(*) AS n FROM (${sql}) t`, params, client))!.n);
+    await client.query(
+      `UPDATE messages SET status = 'sending', fanout_done = TRUE, failed = failed + $1, last_error = $2,
+         targeted = CASE WHEN status = 'queued' THEN $1 ELSE targeted END, updated_at = $3 WHERE id = $4`,
+      [remaining, expiredError, now, message.id],
+    );
+    await this.#completeIfFinished(client, message.id, now);
   }
 
   async recordChunk(

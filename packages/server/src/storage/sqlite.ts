@@ -37,6 +37,8 @@ import type {
 
 type Row = Record<string, unknown>;
 
+const expiredError = 'the TTL ran out before the message could be sent';
+
 /**
  * SQL fragment and parameters selecting the ids of a target's subscriptions after a cursor.
  * Arrays travel as one JSON parameter (`json_each`) so a long id list never meets SQLite's
@@ -643,6 +645,10 @@ export class SqliteStorage implements Storage {
         );
         if (!row) return undefined;
         let message = toMessage(row);
+        if (message.ttl > 0 && now >= message.sendAt + message.ttl * 1000) {
+          this.#expire(message, now);
+          continue;
+        }
         if (message.status === 'queued') {
           const [sql, params] = targetIds(message.target, null, null);
           const targeted = Number(this.#get(`SELECT count(*) AS n FROM (${sql})`, ...params)!.n);
@@ -692,6 +698,26 @@ export class SqliteStorage implements Storage {
         return { message: { ...message, cursor: upto, fanoutDone: done }, chunk, targets };
       }
     });
+  }
+
+  /**
+   * RFC 8030 §5.2: past its TTL a message must not be delivered. When that is already so at the
+   * claim (the server was down, or the queue long), the subscribers not yet reached are failed
+   * in bulk: counted, without walking them or writing a row each.
+   */
+  #expire(message: MessageRecord, now: number): void {
+    const [sql, params] = targetIds(message.target, message.cursor, null);
+    const remaining = Number(this.#get(`SELECT count(*) AS n FROM (${sql})`, ...params)!.n);
+    this.#run(
+      `UPDATE messages SET status = 'sending', fanout_done = 1, failed = failed + ?, last_error = ?,
+         targeted = CASE WHEN status = 'queued' THEN ? ELSE targeted END, updated_at = ? WHERE id = ?`,
+      remaining,
+      expiredError,
+      remaining,
+      now,
+      message.id,
+    );
+    this.#completeIfFinished(message.id, now);
   }
 
   async recordChunk(

@@ -27,13 +27,15 @@ export interface AgreementResults {
   results: Uint8Array;
 }
 
+const ecdh = createECDH('prime256v1');
+
 /** Computes one batch; exported for the thread below and for tests of the record format. */
 export function agreeBatch(peers: Uint8Array): Uint8Array<ArrayBuffer> {
   const count = peers.length / peerLength;
   const results = new Uint8Array(count * resultLength);
   for (let i = 0; i < count; i++) {
     const at = i * resultLength;
-    const ecdh = createECDH('prime256v1');
+    // A new key pair per peer (RFC 8291 §3.1): generateKeys() replaces the object's pair.
     const publicKey = ecdh.generateKeys();
     try {
       // A P-256 shared secret is the 32-byte X coordinate, never shortened.
