@@ -4,12 +4,15 @@ import { LinkTokens } from './auth/link-tokens.js';
 import type { HeraldConfig } from './config.js';
 import type { PushSender } from './delivery/sender.js';
 import { DeliveryWorker } from './delivery/worker.js';
+import { ServerError } from './errors.js';
 import { buildApp } from './http/app.js';
 import type { AppContext } from './http/context.js';
 import { newId } from './ids.js';
 import { Metrics } from './metrics.js';
 import { EndpointPolicy } from './push/endpoint-policy.js';
 import { ReceiptTokens } from './push/receipt-tokens.js';
+import { checkVapidPublicKey } from './push/subscription-keys.js';
+import { checkKeyPair } from './push/vapid-pair.js';
 import { openStorage } from './storage/open.js';
 import type { Storage } from './storage/storage.js';
 import { VapidKeyRing } from './vapid-key-ring.js';
@@ -58,6 +61,22 @@ export const missingSubjectWarning =
   'HERALD_VAPID_SUBJECT is not set: pushes to Apple (Safari) endpoints will fail with ERR_VAPID_SUBJECT_REQUIRED ' +
   'until it is. Set it to mailto:you@your-domain or an https: URL of your site.';
 
+/** Checks HERALD_VAPID_PUBLIC_KEY/_PRIVATE_KEY as a pair; a bad pair stops the start. */
+async function configuredKeyPair(publicKey: string, privateKey: string) {
+  try {
+    await checkVapidPublicKey(publicKey, 'HERALD_VAPID_PUBLIC_KEY');
+    return await checkKeyPair(publicKey, privateKey);
+  } catch (cause) {
+    throw new ServerError(
+      'ERR_INVALID_CONFIG',
+      `HERALD_VAPID_PUBLIC_KEY/PRIVATE_KEY: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  }
+}
+
 /**
  * Starts Herald: opens the storage (migrating it), makes sure a VAPID key pair and an admin API
  * key exist (generating them on first start, race-safe when several processes start at once),
@@ -85,7 +104,7 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
     const keys = new VapidKeyRing(storage);
     const configuredPair =
       config.vapidPublicKey && config.vapidPrivateKey
-        ? { publicKey: config.vapidPublicKey, privateKey: config.vapidPrivateKey }
+        ? await configuredKeyPair(config.vapidPublicKey, config.vapidPrivateKey)
         : undefined;
     const { key, generated } = await keys.bootstrap(configuredPair);
     if (generated) print(`Generated a VAPID key pair; public key: ${key.publicKey}`);

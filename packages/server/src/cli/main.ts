@@ -5,7 +5,7 @@ import { configSources, type HeraldConfig } from '../config.js';
 import { PooledSender } from '../delivery/pooled-sender.js';
 import { ServerError } from '../errors.js';
 import { checkVapidPublicKey } from '../push/subscription-keys.js';
-import { checkPairMatches } from '../push/vapid-pair.js';
+import { checkKeyPair } from '../push/vapid-pair.js';
 import { startHerald } from '../server.js';
 import { openStorage } from '../storage/open.js';
 import type { Storage } from '../storage/storage.js';
@@ -80,8 +80,7 @@ async function keys(args: string[]): Promise<number> {
         );
       }
       await checkVapidPublicKey(publicKey, '--public-key');
-      await checkPairMatches(publicKey, privateKey);
-      const key = await ring.add({ publicKey, privateKey }, values.activate === true);
+      const key = await ring.add(await checkKeyPair(publicKey, privateKey), values.activate === true);
       console.log(`imported ${key.id} ${key.publicKey}${key.active ? ' (active)' : ''}`);
       return 0;
     }
