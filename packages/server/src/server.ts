@@ -23,10 +23,13 @@ export interface StartOptions {
   logger?: boolean;
   /** Where start-up notices go (the admin key, the URLs, warnings); default `console.log`. */
   print?: (line: string) => void;
-  /** How pushes are sent; without it no worker runs (an API-only process). */
+  /**
+   * How pushes are sent; without it no worker runs (an API-only process). `config.role` `api`
+   * runs no worker either, and `worker` does not listen.
+   */
   sender?: PushSender;
   /** Worker tuning, for tests. */
-  worker?: { idleMs?: number; batchSize?: number; leaseMs?: number };
+  worker?: { idleMs?: number; batchSize?: number; leaseMs?: number; originConcurrency?: number };
   /** Listen on `config.port` (default true); false builds everything without a socket. */
   listen?: boolean;
   /** PostgreSQL schema (tests). */
@@ -129,10 +132,14 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
       metrics: new Metrics(),
     };
     const app = await buildApp(context, { logger: options.logger ?? false, warnings });
-    const worker = options.sender
+    const sender = config.role === 'api' ? undefined : options.sender;
+    const worker = sender
       ? new DeliveryWorker({
           storage,
-          sender: options.sender,
+          sender,
+          concurrency: config.concurrency,
+          batchSize: config.chunkSize,
+          leaseMs: config.leaseSeconds * 1000,
           keys,
           receipts: context.receipts,
           metrics: context.metrics,
@@ -148,7 +155,7 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
     worker?.start();
 
     let url = '';
-    if (options.listen ?? true) {
+    if ((options.listen ?? true) && config.role !== 'worker') {
       url = await app.listen({ port: config.port, host: config.host });
       const shown = url.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
       // The dashboard (issue 6) is named once it is served at `/`.

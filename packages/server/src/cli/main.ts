@@ -1,7 +1,7 @@
 import { describeService, PushService, parseCli, usage as pushServiceUsage } from '@herald/push-service';
 import { createApiKey } from '../auth/api-keys.js';
 import { configSources, type HeraldConfig } from '../config.js';
-import { WebPushSender } from '../delivery/webpush-sender.js';
+import { PooledSender } from '../delivery/pooled-sender.js';
 import { ServerError } from '../errors.js';
 import { checkVapidPublicKey } from '../push/subscription-keys.js';
 import { checkKeyPair } from '../push/vapid-pair.js';
@@ -14,7 +14,7 @@ import { parseCommand } from './serve-flags.js';
 
 const usage = `Usage: herald <command> [options]
 
-  serve                 run the server (API, docs, delivery worker)
+  serve [--role api|worker|all]   run the server (API, docs, delivery worker; default all)
   migrate               apply database migrations and exit
   keys list|rotate      VAPID key pairs (rotation keeps existing subscribers on their key)
   keys import --public-key <b64url> --private-key <b64url> [--activate]
@@ -46,7 +46,12 @@ async function serve(args: string[]): Promise<number> {
   const { config, positionals } = parseCommand(args, process.env);
   if (positionals.length > 0)
     throw new ServerError('ERR_INVALID_REQUEST', `serve takes no arguments, got "${positionals[0]}"`);
-  const server = await startHerald(config, { logger: true, sender: new WebPushSender() });
+  const sender =
+    config.role === 'api'
+      ? undefined
+      : new PooledSender(config.cryptoThreads === undefined ? {} : { threads: config.cryptoThreads });
+  const server = await startHerald(config, { logger: true, ...(sender ? { sender } : {}) });
+  if (config.role === 'worker') console.log(`Herald worker started (${server.worker?.owner})`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
