@@ -29,6 +29,22 @@ export interface HeraldConfig {
   vapidPrivateKey: string | undefined;
   /** `HERALD_SITE_URL`: the site's URL, where a notification without `url` leads. */
   siteUrl: string;
+  /**
+   * `HERALD_ROLE` (`herald serve --role`): `api` serves HTTP only, `worker` delivers only (no
+   * HTTP port), `all` (default) does both. Any number of workers may share a PostgreSQL database.
+   */
+  role: 'api' | 'worker' | 'all';
+  /** `HERALD_CRYPTO_THREADS`: threads that encrypt pushes; default one per core, 0 encrypts on the event loop. */
+  cryptoThreads: number | undefined;
+  /** `HERALD_CONCURRENCY`: pushes a worker keeps in flight at once, default 1024. */
+  concurrency: number;
+  /** `HERALD_CHUNK_SIZE`: subscribers a worker claims at a time in a fan-out, default 500. */
+  chunkSize: number;
+  /**
+   * `HERALD_LEASE_SECONDS`: how long claimed work stays with a worker that stopped renewing it
+   * (a crashed process) before another takes it over; default 30.
+   */
+  leaseSeconds: number;
 }
 
 /**
@@ -53,6 +69,11 @@ export const configSources = {
   vapidPublicKey: { env: 'HERALD_VAPID_PUBLIC_KEY', flag: 'vapid-public-key' },
   vapidPrivateKey: { env: 'HERALD_VAPID_PRIVATE_KEY', flag: 'vapid-private-key' },
   siteUrl: { env: 'HERALD_SITE_URL', flag: 'site-url' },
+  role: { env: 'HERALD_ROLE', flag: 'role' },
+  cryptoThreads: { env: 'HERALD_CRYPTO_THREADS', flag: 'crypto-threads' },
+  concurrency: { env: 'HERALD_CONCURRENCY', flag: 'concurrency' },
+  chunkSize: { env: 'HERALD_CHUNK_SIZE', flag: 'chunk-size' },
+  leaseSeconds: { env: 'HERALD_LEASE_SECONDS', flag: 'lease-seconds' },
 } as const satisfies Record<keyof HeraldConfig, { env: string; flag: string }>;
 
 const invalid = (name: string, expected: string, got: string) =>
@@ -140,7 +161,24 @@ export function loadConfig(
   } catch {
     throw invalid('HERALD_SITE_URL', 'an absolute URL', siteUrl);
   }
+  const role = read('role') ?? 'all';
+  if (role !== 'api' && role !== 'worker' && role !== 'all')
+    throw invalid('HERALD_ROLE', 'api, worker or all', role);
+  const wholeNumber = (key: keyof HeraldConfig, fallback: number | undefined, min: number) => {
+    const text = read(key);
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min) {
+      throw invalid(configSources[key].env, `a whole number of at least ${min}`, text);
+    }
+    return value;
+  };
   return {
+    role,
+    cryptoThreads: wholeNumber('cryptoThreads', undefined, 0),
+    concurrency: wholeNumber('concurrency', 1024, 1)!,
+    chunkSize: wholeNumber('chunkSize', 500, 1)!,
+    leaseSeconds: wholeNumber('leaseSeconds', 30, 1)!,
     port,
     host: read('host') ?? '0.0.0.0',
     dataDir: read('dataDir') ?? './data',

@@ -4,12 +4,15 @@ import { LinkTokens } from './auth/link-tokens.js';
 import type { HeraldConfig } from './config.js';
 import type { PushSender } from './delivery/sender.js';
 import { DeliveryWorker } from './delivery/worker.js';
+import { ServerError } from './errors.js';
 import { buildApp } from './http/app.js';
 import type { AppContext } from './http/context.js';
 import { newId } from './ids.js';
 import { Metrics } from './metrics.js';
 import { EndpointPolicy } from './push/endpoint-policy.js';
 import { ReceiptTokens } from './push/receipt-tokens.js';
+import { checkVapidPublicKey } from './push/subscription-keys.js';
+import { checkKeyPair } from './push/vapid-pair.js';
 import { openStorage } from './storage/open.js';
 import type { Storage } from './storage/storage.js';
 import { VapidKeyRing } from './vapid-key-ring.js';
@@ -20,10 +23,13 @@ export interface StartOptions {
   logger?: boolean;
   /** Where start-up notices go (the admin key, the URLs, warnings); default `console.log`. */
   print?: (line: string) => void;
-  /** How pushes are sent; without it no worker runs (an API-only process). */
+  /**
+   * How pushes are sent; without it no worker runs (an API-only process). `config.role` `api`
+   * runs no worker either, and `worker` does not listen.
+   */
   sender?: PushSender;
   /** Worker tuning, for tests. */
-  worker?: { idleMs?: number; batchSize?: number; leaseMs?: number };
+  worker?: { idleMs?: number; batchSize?: number; leaseMs?: number; originConcurrency?: number };
   /** Listen on `config.port` (default true); false builds everything without a socket. */
   listen?: boolean;
   /** PostgreSQL schema (tests). */
@@ -55,6 +61,22 @@ export const missingSubjectWarning =
   'HERALD_VAPID_SUBJECT is not set: pushes to Apple (Safari) endpoints will fail with ERR_VAPID_SUBJECT_REQUIRED ' +
   'until it is. Set it to mailto:you@your-domain or an https: URL of your site.';
 
+/** Checks HERALD_VAPID_PUBLIC_KEY/_PRIVATE_KEY as a pair; a bad pair stops the start. */
+async function configuredKeyPair(publicKey: string, privateKey: string) {
+  try {
+    await checkVapidPublicKey(publicKey, 'HERALD_VAPID_PUBLIC_KEY');
+    return await checkKeyPair(publicKey, privateKey);
+  } catch (cause) {
+    throw new ServerError(
+      'ERR_INVALID_CONFIG',
+      `HERALD_VAPID_PUBLIC_KEY/PRIVATE_KEY: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  }
+}
+
 /**
  * Starts Herald: opens the storage (migrating it), makes sure a VAPID key pair and an admin API
  * key exist (generating them on first start, race-safe when several processes start at once),
@@ -82,7 +104,7 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
     const keys = new VapidKeyRing(storage);
     const configuredPair =
       config.vapidPublicKey && config.vapidPrivateKey
-        ? { publicKey: config.vapidPublicKey, privateKey: config.vapidPrivateKey }
+        ? await configuredKeyPair(config.vapidPublicKey, config.vapidPrivateKey)
         : undefined;
     const { key, generated } = await keys.bootstrap(configuredPair);
     if (generated) print(`Generated a VAPID key pair; public key: ${key.publicKey}`);
@@ -110,10 +132,14 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
       metrics: new Metrics(),
     };
     const app = await buildApp(context, { logger: options.logger ?? false, warnings });
-    const worker = options.sender
+    const sender = config.role === 'api' ? undefined : options.sender;
+    const worker = sender
       ? new DeliveryWorker({
           storage,
-          sender: options.sender,
+          sender,
+          concurrency: config.concurrency,
+          batchSize: config.chunkSize,
+          leaseMs: config.leaseSeconds * 1000,
           keys,
           receipts: context.receipts,
           metrics: context.metrics,
@@ -129,7 +155,7 @@ export async function startHerald(config: HeraldConfig, options: StartOptions = 
     worker?.start();
 
     let url = '';
-    if (options.listen ?? true) {
+    if ((options.listen ?? true) && config.role !== 'worker') {
       url = await app.listen({ port: config.port, host: config.host });
       const shown = url.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
       // The dashboard (issue 6) is named once it is served at `/`.

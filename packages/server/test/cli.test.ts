@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,55 +24,74 @@ afterEach(() => {
 
 const herald = (...args: string[]) => main([...args, '--data-dir', dir]);
 
-test('migrate, keys list|rotate|import, api-keys create|list|revoke work on the configured database', async () => {
-  expect(await herald('migrate')).toBe(0);
-  expect(logs.pop()).toContain('database ready (sqlite)');
-  expect(await herald('keys', 'rotate')).toBe(0);
-  expect(await herald('keys', 'rotate')).toBe(0);
+// Each step's output is searched among the lines it printed (the spy sees every console line of
+// this process, so assertions never depend on a line being the very last one).
+async function run(...args: string[]): Promise<{ code: number; text: string }> {
   logs = [];
-  expect(await herald('keys', 'list')).toBe(0);
+  const code = await herald(...args);
+  return { code, text: logs.join('\n') };
+}
+
+test('migrate, keys list|rotate|import, api-keys create|list|revoke work on the configured database', async () => {
+  expect(await run('migrate')).toMatchObject({
+    code: 0,
+    text: expect.stringContaining('database ready (sqlite)'),
+  });
+  expect((await run('keys', 'rotate')).code).toBe(0);
+  expect((await run('keys', 'rotate')).code).toBe(0);
+  const list = await run('keys', 'list');
+  expect(list.code).toBe(0);
   // The first rotation bootstrapped a key, then rotated it; the second rotated again.
-  expect(logs).toHaveLength(3);
-  expect(logs.filter((l) => l.includes(' active ')).length).toBe(1);
+  expect(list.text.match(/^vk_\w+ {2}(active|inactive)/gm)).toHaveLength(3);
+  expect(list.text.match(/^vk_\w+ {2}active /gm)).toHaveLength(1);
 
   const pair = await generateVapidKeyPair();
   const other = await generateVapidKeyPair();
-  expect(
-    await herald('keys', 'import', '--public-key', pair.publicKey, '--private-key', other.privateKey),
-  ).toBe(1);
-  expect(logs.pop()).toContain('does not belong');
-  expect(
-    await herald(
-      'keys',
-      'import',
-      '--public-key',
-      pair.publicKey,
-      '--private-key',
-      pair.privateKey,
-      '--activate',
-    ),
-  ).toBe(0);
-  expect(logs.pop()).toContain('(active)');
+  const mismatched = await run(
+    'keys',
+    'import',
+    '--public-key',
+    pair.publicKey,
+    '--private-key',
+    other.privateKey,
+  );
+  expect(mismatched).toMatchObject({ code: 1, text: expect.stringContaining('does not belong') });
+  const imported = await run(
+    'keys',
+    'import',
+    '--public-key',
+    pair.publicKey,
+    '--private-key',
+    pair.privateKey,
+    '--activate',
+  );
+  expect(imported).toMatchObject({ code: 0, text: expect.stringContaining('(active)') });
 
-  expect(await herald('api-keys', 'create', 'deploy')).toBe(0);
-  const key = logs.pop()!.split('\n').at(-1)!;
-  expect(key).toMatch(/^hk_key_/);
-  const id = key.split('_').slice(1, 3).join('_');
-  logs = [];
-  expect(await herald('api-keys', 'list')).toBe(0);
-  expect(logs.join('\n')).toContain(`${id}  active`);
-  expect(await herald('api-keys', 'revoke', id)).toBe(0);
-  expect(await herald('api-keys', 'revoke', id)).toBe(1);
-  expect(logs.pop()).toContain('ERR_NOT_FOUND');
+  const created = await run('api-keys', 'create', 'deploy');
+  expect(created.code).toBe(0);
+  const key = /hk_(key_[0-9A-Z]{26})_[A-Za-z0-9_-]{43}/.exec(created.text);
+  expect(key).not.toBeNull();
+  const id = key![1]!;
+  expect((await run('api-keys', 'list')).text).toContain(`${id}  active`);
+  expect((await run('api-keys', 'revoke', id)).code).toBe(0);
+  expect((await run('api-keys', 'list')).text).toContain(`${id}  revoked`);
+  expect(await run('api-keys', 'revoke', id)).toMatchObject({
+    code: 1,
+    text: expect.stringContaining('ERR_NOT_FOUND'),
+  });
 });
 
 test('unknown commands and options are refused with the usage, exit code 2 or 1', async () => {
+  logs = [];
   expect(await main(['frobnicate'])).toBe(2);
-  expect(logs.pop()).toContain('Usage: herald');
-  expect(await herald('migrate', '--colour', 'red')).toBe(1);
-  expect(logs.pop()).toContain("Unknown option '--colour'");
+  expect(logs.join('\n')).toContain('Usage: herald');
+  expect(await run('migrate', '--colour', 'red')).toMatchObject({
+    code: 1,
+    text: expect.stringContaining("Unknown option '--colour'"),
+  });
+  logs = [];
   expect(await main(['migrate', '--port', 'many'])).toBe(1);
-  expect(logs.pop()).toContain('ERR_INVALID_CONFIG');
+  expect(logs.join('\n')).toContain('ERR_INVALID_CONFIG');
 });
 
 test('send --wait shows the counts move to the end against a running server', async () => {
@@ -132,4 +152,25 @@ test('progressLine draws the share of finished deliveries', () => {
   expect(progressLine({ targeted: 0, sent: 0, failed: 0, gone: 0, pending: 0 }, 4)).toBe(
     '[####] 100%  sent 0  failed 0  gone 0  pending 0 of 0',
   );
+});
+
+test('push-service takes the options of herald-push-service (TLS, control API) and stops on SIGTERM', async () => {
+  // The binary as `npx herald` runs it, on the build, in a child process: the command runs
+  // until a signal, which a test must not send to itself.
+  const bin = new URL('../bin/herald.js', import.meta.url).pathname;
+  const child = spawn(process.execPath, [bin, 'push-service', '--port', '0', '--control', '--data', dir]);
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  await vi.waitUntil(() => out.includes('HERALD_ALLOW_PUSH_HOSTS='), { timeout: 15_000, interval: 50 });
+  expect(out).toContain(`SQLite in ${dir}`);
+  expect(out).toMatch(/control API: +http:\/\/127\.0\.0\.1:\d+\/_herald/);
+  expect(out).toContain('user_pref("dom.push.serverURL"');
+  const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  child.kill('SIGTERM');
+  expect(await exit).toBe(0);
+  logs = [];
+  expect(await main(['push-service', '--tls-cert', '/nonexistent'])).toBe(1);
+  expect(logs.join('\n')).toContain('ERR_INVALID_OPTION');
 });

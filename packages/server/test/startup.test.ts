@@ -5,6 +5,7 @@ import pg from 'pg';
 import { expect, test } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { missingSubjectWarning, startHerald } from '../src/server.js';
+import { generateVapidKeyPair } from '../src/vapid-key-ring.js';
 import { postgresUrl } from './helpers/storages.js';
 
 test('first start generates and prints a VAPID key and an admin key once; a restart reuses them', async () => {
@@ -31,6 +32,40 @@ test('first start generates and prints a VAPID key and an admin key once; a rest
     expect(again.join('\n')).not.toContain('Admin API key');
     expect((await second.storage.getActiveVapidKey())!.publicKey).toBe(key);
     await second.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('HERALD_VAPID_PUBLIC_KEY/_PRIVATE_KEY: a matching pair becomes the active key; a mismatched one stops the start', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'herald-start-'));
+  try {
+    const pair = await generateVapidKeyPair();
+    const other = await generateVapidKeyPair();
+    const env = { HERALD_DATA_DIR: dir, PORT: '0' };
+    await expect(
+      startHerald(
+        loadConfig({
+          ...env,
+          HERALD_VAPID_PUBLIC_KEY: pair.publicKey,
+          HERALD_VAPID_PRIVATE_KEY: other.privateKey,
+        }),
+        {
+          print: () => {},
+          listen: false,
+        },
+      ),
+    ).rejects.toMatchObject({ code: 'ERR_INVALID_CONFIG' });
+    const server = await startHerald(
+      loadConfig({
+        ...env,
+        HERALD_VAPID_PUBLIC_KEY: pair.publicKey,
+        HERALD_VAPID_PRIVATE_KEY: pair.privateKey,
+      }),
+      { print: () => {}, listen: false },
+    );
+    expect((await server.storage.getActiveVapidKey())!.publicKey).toBe(pair.publicKey);
+    await server.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

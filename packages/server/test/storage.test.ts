@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { Storage, SubscriptionInput } from '../src/storage/storage.js';
+import type { MessageTarget, Storage, SubscriptionInput } from '../src/storage/storage.js';
 import { type StorageFixture, storageFixtures } from './helpers/storages.js';
 
 const key = (n: number) => ({ publicKey: `pub-${n}`, privateKey: `priv-${n}` });
@@ -207,27 +207,47 @@ describe.each(storageFixtures)('storage on $dialect', ({ create }) => {
     ]);
     expect((await storage.cancelMessage(b.message.id))!.status).toBe('cancelled');
     expect(await storage.cancelMessage('msg_missing')).toBeUndefined();
-    expect(await storage.claimMessage('w', Date.now(), 1000)).toMatchObject({ id: a.message.id });
+    expect(await storage.claimChunk('w', Date.now(), 1000, 10)).toBeUndefined();
+    expect(await storage.getMessage(a.message.id)).toMatchObject({ status: 'completed', fanoutDone: true });
   });
 
-  test('queue: a claim leases the message, counts its targets, and skips what is leased or not yet due', async () => {
+  test('queue: chunks carve a due message into leased ranges; a lapsed chunk is taken over whole', async () => {
     for (let n = 0; n < 5; n++) await storage.upsertSubscription(input(n, { topics: n < 3 ? ['t'] : [] }));
     await storage.createMessage(message({ sendAt: Date.now() + 60_000 }));
     const due = await storage.createMessage(message({ target: { topics: ['t'] } }));
     const now = Date.now();
-    const claimed = await storage.claimMessage('w1', now, 10_000);
-    expect(claimed).toMatchObject({ id: due.message.id, status: 'sending', counts: { targeted: 3 } });
-    expect(await storage.claimMessage('w2', now, 10_000)).toBeUndefined();
-    // An expired lease is taken over; the old owner can no longer record.
-    const taken = await storage.claimMessage('w2', now + 20_000, 10_000);
-    expect(taken).toMatchObject({ id: due.message.id, counts: { targeted: 3 } });
-    const batch = { cursor: 'x', done: false, outcomes: [] };
-    expect(await storage.recordFanout(due.message.id, 'w1', batch, now, 1000)).toBe(false);
-    expect(await storage.recordFanout(due.message.id, 'w2', batch, now, 1000)).toBe(true);
+    const first = (await storage.claimChunk('w1', now, 10_000, 2))!;
+    expect(first.message).toMatchObject({ id: due.message.id, status: 'sending', counts: { targeted: 3 } });
+    expect(first.targets).toHaveLength(2);
+    // A second worker gets the next range, not the same one; the message is then handed out.
+    const second = (await storage.claimChunk('w2', now, 10_000, 2))!;
+    expect(second.targets).toHaveLength(1);
+    expect(second.chunk.after).toBe(first.chunk.upto);
+    expect(await storage.claimChunk('w3', now, 10_000, 2)).toBeUndefined();
+    // w1 dies: once its lease lapses its chunk goes to w3, and w1 can no longer record it.
+    const taken = (await storage.claimChunk('w3', now + 20_000, 10_000, 2))!;
+    expect(taken.chunk).toEqual(first.chunk);
+    expect(taken.targets.map((t) => t.id)).toEqual(first.targets.map((t) => t.id));
+    const sent = (chunk: typeof taken) =>
+      chunk.targets.map((t) => ({ subscriptionId: t.id, result: 'sent' as const }));
+    expect(await storage.recordChunk(first.chunk, 'w1', sent(first), now)).toBe(false);
+    expect(await storage.recordChunk(taken.chunk, 'w3', sent(taken), now)).toBe(true);
+    expect(await storage.getMessage(due.message.id)).toMatchObject({
+      status: 'sending',
+      counts: { sent: 2 },
+    });
     expect(await storage.queueDepth()).toEqual({ messages: 2, retries: 0 });
+    // A heartbeat keeps w2's chunk from lapsing.
+    await storage.renewLeases('w2', now + 5_000, 10_000);
+    expect(await storage.claimChunk('w3', now + 12_000, 10_000, 2)).toBeUndefined();
+    expect(await storage.recordChunk(second.chunk, 'w2', sent(second), now)).toBe(true);
+    expect(await storage.getMessage(due.message.id)).toMatchObject({
+      status: 'completed',
+      counts: { sent: 3 },
+    });
   });
 
-  test('queue: target batches walk each kind of target in id order', async () => {
+  test('queue: chunks walk each kind of target in id order', async () => {
     const ids: string[] = [];
     for (let n = 0; n < 6; n++) {
       const { id } = await storage.upsertSubscription(
@@ -235,14 +255,14 @@ describe.each(storageFixtures)('storage on $dialect', ({ create }) => {
       );
       ids.push(id);
     }
-    const walk = async (target: Parameters<Storage['targetBatch']>[0]) => {
+    const walk = async (target: MessageTarget) => {
+      await storage.createMessage(message({ target }));
       const seen: string[] = [];
-      let cursor: string | null = null;
       for (;;) {
-        const batch = await storage.targetBatch(target, cursor, 2);
-        if (batch.length === 0) return seen;
-        seen.push(...batch.map((s) => s.id));
-        cursor = batch.at(-1)!.id;
+        const claimed = await storage.claimChunk('w', Date.now(), 10_000, 2);
+        if (!claimed) return seen;
+        seen.push(...claimed.targets.map((s) => s.id));
+        await storage.recordChunk(claimed.chunk, 'w', [], Date.now());
       }
     };
     expect(await walk({ all: true })).toEqual(ids);
@@ -250,7 +270,6 @@ describe.each(storageFixtures)('storage on $dialect', ({ create }) => {
     expect(await walk({ topics: ['even', 'odd'] })).toEqual(ids);
     expect(await walk({ userIds: ['u0', 'u2'] })).toEqual([ids[0], ids[2], ids[3], ids[5]]);
     expect(await walk({ subscriptionIds: [ids[4]!, ids[1]!, 'sub_missing'] })).toEqual([ids[1], ids[4]]);
-    expect((await storage.targetBatch({ topics: ['odd'] }, null, 1))[0]!.topics).toEqual(['odd', 'x']);
   });
 
   test('queue: outcomes update counters, prune gone subscriptions at their revision, keep retry rows', async () => {
@@ -261,41 +280,41 @@ describe.each(storageFixtures)('storage on $dialect', ({ create }) => {
     await storage.upsertSubscription(input(3));
     const { message: m } = await storage.createMessage(message());
     const now = Date.now();
-    await storage.claimMessage('w', now, 10_000);
-    const recorded = await storage.recordFanout(
-      m.id,
+    const claimed = (await storage.claimChunk('w', now, 10_000, 10))!;
+    expect(claimed.targets.map((t) => [t.id, t.revision])).toEqual(
+      subs.map((s, i) => [s.id, i === 3 ? 2 : 1]),
+    );
+    const recorded = await storage.recordChunk(
+      claimed.chunk,
       'w',
-      {
-        cursor: subs[4]!.id,
-        done: true,
-        outcomes: [
-          { subscriptionId: subs[0]!.id, result: 'sent' },
-          { subscriptionId: subs[1]!.id, result: 'gone', revision: 1 },
-          {
-            subscriptionId: subs[2]!.id,
-            result: 'retry',
-            attempts: 1,
-            nextAttemptAt: now + 50,
-            status: 503,
-            error: 'x',
-          },
-          { subscriptionId: subs[3]!.id, result: 'gone', revision: 1 },
-          {
-            subscriptionId: subs[4]!.id,
-            result: 'failed',
-            attempts: 1,
-            status: 403,
-            error: 'bad key',
-            configError: true,
-          },
-        ],
-      },
+      [
+        { subscriptionId: subs[0]!.id, result: 'sent' },
+        { subscriptionId: subs[1]!.id, result: 'gone', revision: 1 },
+        {
+          subscriptionId: subs[2]!.id,
+          result: 'retry',
+          attempts: 1,
+          nextAttemptAt: now + 50,
+          status: 503,
+          error: 'x',
+        },
+        { subscriptionId: subs[3]!.id, result: 'gone', revision: 1 },
+        {
+          subscriptionId: subs[4]!.id,
+          result: 'failed',
+          attempts: 1,
+          status: 403,
+          error: 'bad key',
+          configError: true,
+        },
+      ],
       now,
-      10_000,
     );
     expect(recorded).toBe(true);
     expect(await storage.getSubscription(subs[1]!.id)).toBeUndefined();
     expect(await storage.getSubscription(subs[3]!.id)).toBeDefined();
+    // A configuration problem marks the subscription; it is kept.
+    expect(await storage.getSubscription(subs[4]!.id)).toMatchObject({ configError: 'bad key' });
     const sending = (await storage.getMessage(m.id))!;
     expect(sending).toMatchObject({
       status: 'sending',
@@ -327,35 +346,31 @@ describe.each(storageFixtures)('storage on $dialect', ({ create }) => {
 
   test('queue: a cancelled message refuses further fan-out and its retries are not handed out', async () => {
     await storage.upsertSubscription(input(1));
+    await storage.upsertSubscription(input(2));
     const { message: m } = await storage.createMessage(message());
     const now = Date.now();
-    await storage.claimMessage('w', now, 10_000);
-    await storage.recordFanout(
-      m.id,
+    const first = (await storage.claimChunk('w', now, 10_000, 1))!;
+    const second = (await storage.claimChunk('w', now, 10_000, 1))!;
+    await storage.recordChunk(
+      first.chunk,
       'w',
-      {
-        cursor: 'a',
-        done: false,
-        outcomes: [
-          {
-            subscriptionId: 'sub_x',
-            result: 'retry',
-            attempts: 1,
-            nextAttemptAt: now,
-            status: 500,
-            error: 'e',
-          },
-        ],
-      },
+      [
+        {
+          subscriptionId: first.targets[0]!.id,
+          result: 'retry',
+          attempts: 1,
+          nextAttemptAt: now,
+          status: 500,
+          error: 'e',
+        },
+      ],
       now,
-      10_000,
     );
     expect(await storage.queueDepth()).toEqual({ messages: 1, retries: 1 });
     expect((await storage.cancelMessage(m.id))!.status).toBe('cancelled');
+    expect(await storage.recordChunk(second.chunk, 'w', [], now)).toBe(false);
+    expect(await storage.claimChunk('w', now + 20_000, 10_000, 1)).toBeUndefined();
     expect(await storage.queueDepth()).toEqual({ messages: 0, retries: 0 });
-    expect(await storage.recordFanout(m.id, 'w', { cursor: 'b', done: true, outcomes: [] }, now, 1)).toBe(
-      false,
-    );
     expect(await storage.claimRetries('r', now + 1, 1000, 10)).toEqual([]);
     expect((await storage.cancelMessage(m.id))!.status).toBe('cancelled');
   });

@@ -203,23 +203,29 @@ describe.each(storageFixtures)('delivery worker on $dialect', ({ create }) => {
     expect(await storage.listDeliveries(m.id, 10)).toEqual([]);
   });
 
-  test('a worker that lost its lease mid-fan-out records nothing; the next one resumes from the cursor', async () => {
-    for (let n = 0; n < 4; n++) await subscribe(n, ['news']);
+  test('a worker whose chunk was taken over records nothing for it; the new owner sends the chunk again', async () => {
+    const ids: string[] = [];
+    for (let n = 0; n < 4; n++) ids.push(await subscribe(n, ['news']));
     const { message: m } = await message();
-    let thief: Promise<unknown> | undefined;
-    const sender = new RecordingSender((request) => {
-      // While the first worker sends, its lease expires and another process claims the message.
-      if (request.endpoint.endsWith('/0')) thief = storage.claimMessage('thief', Date.now() + 60_000, 60_000);
-      return ok;
-    });
-    const slow = new DeliveryWorker({ storage, sender, keys, receipts, batchSize: 2, leaseMs: 10 });
-    await slow.runOnce();
-    await thief;
-    expect((await storage.getMessage(m.id))!.counts.sent).toBe(0);
-    // The thief's lease runs out too; a fresh worker resumes from the recorded cursor (the start).
-    const later = new DeliveryWorker({ storage, sender, keys, receipts, batchSize: 2 });
-    const resumed = await storage.claimMessage(later.owner, Date.now() + 200_000, 60_000);
-    expect(resumed!.cursor).toBeNull();
+    let thief: ReturnType<Storage['claimChunk']> | undefined;
+    // While the first worker sends to subscriber 0, its lease is taken to have lapsed and another
+    // process claims the chunk; the send answers only once that claim is through.
+    const sender = new RecordingSender(() => ok);
+    const send = sender.send.bind(sender);
+    sender.send = async (request) => {
+      if (request.endpoint.endsWith('/0')) {
+        thief ??= storage.claimChunk('thief', Date.now() + 60_000, 60_000, 2);
+        await thief;
+      }
+      return send(request);
+    };
+    await new DeliveryWorker({ storage, sender, keys, receipts, batchSize: 2 }).runOnce();
+    const stolen = (await thief)!;
+    expect(stolen.targets.map((t) => t.id)).toEqual(ids.slice(0, 2));
+    expect(await storage.getMessage(m.id)).toMatchObject({ status: 'sending', counts: { sent: 2 } });
+    const outcomes = stolen.targets.map((t) => ({ subscriptionId: t.id, result: 'sent' as const }));
+    expect(await storage.recordChunk(stolen.chunk, 'thief', outcomes, Date.now())).toBe(true);
+    expect(await storage.getMessage(m.id)).toMatchObject({ status: 'completed', counts: { sent: 4 } });
   });
 });
 

@@ -43,6 +43,21 @@ describe.each(backends.map((b) => [b.name, b] as const))('%s backend', (_name, b
     });
   });
 
+  test('randomBytes never hands out the same bytes twice, across pool refills and sizes', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const salt = backend.randomBytes(16);
+      expect(salt).toHaveLength(16);
+      seen.add(Buffer.from(salt).toString('hex'));
+    }
+    expect(seen.size).toBe(2000);
+    const first = backend.randomBytes(16);
+    const copy = Uint8Array.from(first);
+    for (let i = 0; i < 300; i++) backend.randomBytes(16); // past a refill of a 4 KiB pool
+    expect(first).toEqual(copy);
+    expect(backend.randomBytes(100_000)).toHaveLength(100_000);
+  });
+
   test('HMAC-SHA-256 matches RFC 4231 test case 2', async () => {
     const mac = await backend.hmacSha256(
       new TextEncoder().encode('Jefe'),

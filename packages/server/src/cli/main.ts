@@ -1,11 +1,10 @@
-import { parseArgs } from 'node:util';
-import { PushService } from '@herald/push-service';
+import { describeService, PushService, parseCli, usage as pushServiceUsage } from '@herald/push-service';
 import { createApiKey } from '../auth/api-keys.js';
 import { configSources, type HeraldConfig } from '../config.js';
-import { WebPushSender } from '../delivery/webpush-sender.js';
+import { PooledSender } from '../delivery/pooled-sender.js';
 import { ServerError } from '../errors.js';
 import { checkVapidPublicKey } from '../push/subscription-keys.js';
-import { checkPairMatches } from '../push/vapid-pair.js';
+import { checkKeyPair } from '../push/vapid-pair.js';
 import { startHerald } from '../server.js';
 import { openStorage } from '../storage/open.js';
 import type { Storage } from '../storage/storage.js';
@@ -15,13 +14,14 @@ import { parseCommand } from './serve-flags.js';
 
 const usage = `Usage: herald <command> [options]
 
-  serve                 run the server (API, docs, delivery worker)
+  serve [--role api|worker|all]   run the server (API, docs, delivery worker; default all)
   migrate               apply database migrations and exit
   keys list|rotate      VAPID key pairs (rotation keeps existing subscribers on their key)
   keys import --public-key <b64url> --private-key <b64url> [--activate]
   api-keys create <name>|list|revoke <id>
   send --to topic:<t>|user:<id>|all --title <text> [--body <text>] [--url <url>] [--wait]
-  push-service [--port <n>] [--host <addr>] [--data <dir>]   a local push service (@herald/push-service)
+  push-service [--port <n>] [--host <addr>] [--data <dir>] [--tls-cert <f> --tls-key <f>] [--control]
+                                                         a local push service (@herald/push-service)
 
 Server options (flags of serve, migrate, keys, api-keys; each also an environment variable):
 ${Object.values(configSources)
@@ -46,7 +46,12 @@ async function serve(args: string[]): Promise<number> {
   const { config, positionals } = parseCommand(args, process.env);
   if (positionals.length > 0)
     throw new ServerError('ERR_INVALID_REQUEST', `serve takes no arguments, got "${positionals[0]}"`);
-  const server = await startHerald(config, { logger: true, sender: new WebPushSender() });
+  const sender =
+    config.role === 'api'
+      ? undefined
+      : new PooledSender(config.cryptoThreads === undefined ? {} : { threads: config.cryptoThreads });
+  const server = await startHerald(config, { logger: true, ...(sender ? { sender } : {}) });
+  if (config.role === 'worker') console.log(`Herald worker started (${server.worker?.owner})`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
@@ -75,8 +80,7 @@ async function keys(args: string[]): Promise<number> {
         );
       }
       await checkVapidPublicKey(publicKey, '--public-key');
-      await checkPairMatches(publicKey, privateKey);
-      const key = await ring.add({ publicKey, privateKey }, values.activate === true);
+      const key = await ring.add(await checkKeyPair(publicKey, privateKey), values.activate === true);
       console.log(`imported ${key.id} ${key.publicKey}${key.active ? ' (active)' : ''}`);
       return 0;
     }
@@ -123,25 +127,21 @@ async function apiKeys(args: string[]): Promise<number> {
   });
 }
 
+/**
+ * `herald push-service`: the same options and output as `herald-push-service` (its own parser
+ * and description), with port 8090 when none is given.
+ */
 async function pushService(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
-      port: { type: 'string', default: '8090' },
-      host: { type: 'string' },
-      data: { type: 'string' },
-    },
-  });
-  const service = await PushService.start({
-    port: Number(values.port),
-    ...(values.host ? { host: values.host } : {}),
-    ...(values.data ? { dataDir: values.data } : {}),
-  });
-  console.log(
-    `Push service listening: ${service.origin} (user agents: ${service.websocketUrl}).\n` +
-      `Let Herald send to it: HERALD_ALLOW_PUSH_HOSTS=${new URL(service.origin).host}`,
+  const options = parseCli(
+    args.some((arg) => arg === '--port' || arg.startsWith('--port=')) ? args : ['--port', '8090', ...args],
   );
+  if (options === 'help') {
+    console.log(pushServiceUsage.replace('herald-push-service', 'herald push-service'));
+    return 0;
+  }
+  const service = await PushService.start(options);
+  console.log(describeService(service, options));
+  console.log(`Let Herald send to it: HERALD_ALLOW_PUSH_HOSTS=${new URL(service.origin).host}`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());

@@ -73,7 +73,9 @@ export class WebPushSender implements PushSender {
             ...common,
             vapid: await this.#signer(push.vapidSubject, push.vapidKey),
           });
-    return toResponse(await sendPushRequest(request, { transport: this.#transport, timeout: this.#timeout }));
+    return toPushResponse(
+      await sendPushRequest(request, { transport: this.#transport, timeout: this.#timeout }),
+    );
   }
 
   async close(): Promise<void> {
@@ -81,7 +83,16 @@ export class WebPushSender implements PushSender {
   }
 }
 
-function toResponse(result: SendResult): PushResponse {
+/**
+ * The worker's view of a classified send result; throws the error of a send that got no complete
+ * answer (the worker retries it like a 5xx).
+ *
+ * @example
+ * ```ts
+ * const response = toPushResponse(await sendPushRequest(request, { transport }));
+ * ```
+ */
+export function toPushResponse(result: SendResult): PushResponse {
   if (result.kind === 'delivered') return { status: result.status, retryAfterMs: undefined, body: '' };
   // No complete answer: the worker retries it like a 5xx.
   if (result.status === undefined) throw result.error;

@@ -3,8 +3,16 @@ import { errorCodes } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { withDelivery } from '../push/payload.js';
 import type { ReceiptTokens } from '../push/receipt-tokens.js';
-import type { DeliveryOutcome, MessageRecord, Storage, SubscriptionRecord } from '../storage/storage.js';
+import type {
+  ClaimedChunk,
+  ClaimedDelivery,
+  DeliveryOutcome,
+  MessageRecord,
+  PushTarget,
+  Storage,
+} from '../storage/storage.js';
 import type { VapidKeyRing } from '../vapid-key-ring.js';
+import { OriginGates } from './origin-gate.js';
 import { type Attempt, classify, defaultRetryPolicy, type RetryPolicy } from './outcome.js';
 import type { PushSender } from './sender.js';
 
@@ -18,11 +26,13 @@ export interface WorkerOptions {
   metrics?: Metrics;
   /** The VAPID `sub`; without a valid one, Apple endpoints fail with ERR_VAPID_SUBJECT_REQUIRED. */
   vapidSubject?: string | undefined;
-  /** Subscriptions read per fan-out step (default 500). */
+  /** Subscriptions per fan-out chunk (default 500). */
   batchSize?: number;
-  /** Pushes in flight at once (default 64). */
+  /** Pushes in flight at once, all origins together (default 1024). */
   concurrency?: number;
-  /** How long a claim is held without progress before another worker may take it (default 30 s). */
+  /** Pushes in flight to one push-service origin (default: `concurrency`). */
+  originConcurrency?: number;
+  /** How long a claim is held without a heartbeat before another worker may take it (default 30 s). */
   leaseMs?: number;
   /** Sleep between polls when there is nothing to do (default 250 ms). */
   idleMs?: number;
@@ -32,14 +42,37 @@ export interface WorkerOptions {
 }
 
 const appleHost = /\.push\.apple\.com$/;
+/** How often due retries are looked for while a fan-out keeps the worker busy (ms). */
+const retryPollMs = 500;
+
+/** One push to make: a subscription (absent when deleted since) and the attempts made before. */
+interface Target {
+  target: PushTarget | undefined;
+  id: string;
+  /** Attempts made before this one. */
+  attempts: number;
+}
+
+/** Claimed work: a fan-out chunk, or the due retries of one message. */
+type Unit =
+  | { kind: 'chunk'; claimed: ClaimedChunk }
+  | { kind: 'retries'; message: MessageRecord; claimed: ClaimedDelivery[] };
 
 /**
- * The delivery worker: one loop that claims due messages (leased in storage), walks their
- * subscribers in keyset order a batch at a time, sends each push through the {@link PushSender},
- * and records the batch's outcomes with the new cursor in one transaction; then it sends the
- * retries that are due. A worker that dies loses its lease and another (or the restarted one)
- * continues from the last recorded cursor, so delivery is at least once: at most one batch in
- * flight can be sent twice.
+ * The delivery worker: one loop that claims work leased in storage and sends it. Work is either
+ * a fan-out chunk (the next `batchSize` subscribers of a due message, in keyset order: nothing
+ * is materialised per subscriber before the first push leaves) or the due retries of a message.
+ * Chunks are claimed ahead while earlier ones are still sending, so the pipeline never drains
+ * between chunks; each chunk's outcomes are recorded in one transaction when its last push has
+ * an answer. A heartbeat extends the leases of the work in progress; a worker that dies (even by
+ * SIGKILL) stops renewing them, and the chunks and retries it held are claimed again by another
+ * worker (or the restarted one) once their lease has run out. Delivery is therefore at least
+ * once: the subscribers of the chunks in progress when a worker dies (at most
+ * `concurrency + 2 × batchSize` of them) may receive the message twice.
+ *
+ * Per push-service origin, {@link OriginGates} limits the pushes in flight and pauses an origin
+ * that throttles: pushes that would wait are stored as retries instead (not counted as
+ * attempts), so one slow push service never stalls the others or the fan-out.
  *
  * @example
  * ```ts
@@ -50,21 +83,29 @@ const appleHost = /\.push\.apple\.com$/;
  */
 export class DeliveryWorker {
   readonly owner = `worker_${randomBytes(6).toString('hex')}`;
-  readonly #o: Required<Omit<WorkerOptions, 'metrics' | 'vapidSubject' | 'onError'>> &
+  readonly #o: Required<Omit<WorkerOptions, 'metrics' | 'vapidSubject' | 'onError' | 'originConcurrency'>> &
     Pick<WorkerOptions, 'metrics' | 'vapidSubject' | 'onError'>;
+  readonly #gates: OriginGates;
   #running: Promise<void> | undefined;
   #stopping = false;
   #wake: (() => void) | undefined;
+  /** Pushes started and not yet answered (at most `concurrency`). */
+  #active = 0;
+  /** Claimed pushes waiting for one of the `concurrency` slots. */
+  readonly #queue: (() => void)[] = [];
+  /** Wakes the claiming loop when the queue has room for another chunk. */
+  #roomWaiter: (() => void) | undefined;
 
   constructor(options: WorkerOptions) {
     this.#o = {
       batchSize: 500,
-      concurrency: 64,
+      concurrency: 1024,
       leaseMs: 30_000,
       idleMs: 250,
       retryPolicy: defaultRetryPolicy,
       ...options,
     };
+    this.#gates = new OriginGates({ concurrency: options.originConcurrency ?? this.#o.concurrency });
   }
 
   /** Starts the loop in the background. */
@@ -74,7 +115,7 @@ export class DeliveryWorker {
     this.#running = this.#loop();
   }
 
-  /** Stops after the current step; resolves when the loop has ended. */
+  /** Stops claiming, lets the work in progress finish and be recorded; resolves when the loop has ended. */
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#wake?.();
@@ -108,110 +149,154 @@ export class DeliveryWorker {
     }
   }
 
-  /** One step: fans out one due message to the end (or until its lease is lost), then due retries. Returns whether there was work. */
+  /**
+   * Claims and sends work until none is due: fan-out chunks (several in flight) and retries.
+   * Resolves when everything claimed has been recorded; returns whether there was any work.
+   */
   async runOnce(): Promise<boolean> {
     let worked = false;
-    const message = await this.#o.storage.claimMessage(this.owner, Date.now(), this.#o.leaseMs);
-    if (message) {
-      worked = true;
-      await this.#fanOut(message);
+    const inFlight = new Set<Promise<void>>();
+    const heartbeat = setInterval(() => {
+      if (inFlight.size === 0) return;
+      this.#o.storage
+        .renewLeases(this.owner, Date.now(), this.#o.leaseMs)
+        .catch((error: unknown) => this.#o.onError?.(error));
+    }, this.#o.leaseMs / 3);
+    let lastRetryPoll = 0;
+    try {
+      while (!this.#stopping) {
+        await this.#room();
+        let units: Unit[] = [];
+        const now = Date.now();
+        if (now - lastRetryPoll >= retryPollMs) {
+          lastRetryPoll = now;
+          units = await this.#claimRetries();
+        }
+        if (units.length === 0) {
+          const claimed = await this.#o.storage.claimChunk(
+            this.owner,
+            Date.now(),
+            this.#o.leaseMs,
+            this.#o.batchSize,
+          );
+          if (claimed) units = [{ kind: 'chunk', claimed }];
+        }
+        if (units.length === 0 && lastRetryPoll !== now) {
+          lastRetryPoll = Date.now();
+          units = await this.#claimRetries();
+        }
+        if (units.length === 0) break;
+        worked = true;
+        for (const unit of units) {
+          const work = this.#process(unit)
+            .catch((error: unknown) => this.#o.onError?.(error))
+            .finally(() => inFlight.delete(work));
+          inFlight.add(work);
+        }
+      }
+      await Promise.all(inFlight);
+    } finally {
+      clearInterval(heartbeat);
     }
-    const retries = await this.#o.storage.claimRetries(
+    return worked;
+  }
+
+  /**
+   * Waits until fewer than a chunk's worth of claimed pushes wait for a slot: the next chunk is
+   * claimed while the previous one still sends, and what a worker holds stays bounded (at most
+   * `concurrency` sending plus two chunks waiting).
+   */
+  async #room(): Promise<void> {
+    while (this.#queue.length >= this.#o.batchSize) {
+      await new Promise<void>((resolve) => {
+        this.#roomWaiter = resolve;
+      });
+    }
+  }
+
+  /** Takes one of the `concurrency` slots, waiting in line for it. */
+  #slot(): Promise<void> | undefined {
+    if (this.#active < this.#o.concurrency) {
+      this.#active++;
+      return undefined;
+    }
+    return new Promise<void>((resolve) => this.#queue.push(resolve));
+  }
+
+  #releaseSlot(): void {
+    const next = this.#queue.shift();
+    if (next) next();
+    else this.#active--;
+    const waiter = this.#roomWaiter;
+    if (waiter && this.#queue.length < this.#o.batchSize) {
+      this.#roomWaiter = undefined;
+      waiter();
+    }
+  }
+
+  /** Claims due retries, one unit per message. */
+  async #claimRetries(): Promise<Unit[]> {
+    const claimed = await this.#o.storage.claimRetries(
       this.owner,
       Date.now(),
       this.#o.leaseMs,
       this.#o.batchSize,
     );
-    if (retries.length > 0) {
-      worked = true;
-      const byMessage = new Map<string, typeof retries>();
-      for (const claimed of retries) {
-        const list = byMessage.get(claimed.message.id) ?? [];
-        list.push(claimed);
-        byMessage.set(claimed.message.id, list);
-      }
-      for (const [messageId, claimed] of byMessage) {
-        const message = claimed[0]!.message;
-        const outcomes = await this.#sendAll(
-          claimed.map((c) => ({
-            subscription: c.subscription,
-            id: c.delivery.subscriptionId,
-            attempts: c.delivery.attempts + 1,
-          })),
-          message,
-        );
-        await this.#o.storage.recordRetries(messageId, this.owner, outcomes, Date.now());
-      }
+    const byMessage = new Map<string, ClaimedDelivery[]>();
+    for (const c of claimed) {
+      const group = byMessage.get(c.message.id);
+      if (group) group.push(c);
+      else byMessage.set(c.message.id, [c]);
     }
-    return worked;
+    return [...byMessage.values()].map((group) => ({
+      kind: 'retries' as const,
+      message: group[0]!.message,
+      claimed: group,
+    }));
   }
 
-  async #fanOut(message: MessageRecord): Promise<void> {
-    let cursor = message.cursor;
-    // RFC 8030 §5.2: past its TTL a message must not be delivered. When that is already so at
-    // the claim (the server was down, or the queue long), the subscribers not yet reached are
-    // failed in bulk: counted, without walking them or writing a row each.
-    if (message.ttl > 0 && Date.now() >= message.sendAt + message.ttl * 1000) {
-      const { targeted, sent, failed, gone } = message.counts;
-      await this.#o.storage.recordFanout(
-        message.id,
-        this.owner,
-        { cursor, done: true, outcomes: [], expired: Math.max(0, targeted - sent - failed - gone) },
-        Date.now(),
-        this.#o.leaseMs,
-      );
-      return;
-    }
-    while (!this.#stopping) {
-      const batch = await this.#o.storage.targetBatch(message.target, cursor, this.#o.batchSize);
-      const done = batch.length < this.#o.batchSize;
+  async #process(unit: Unit): Promise<void> {
+    if (unit.kind === 'chunk') {
+      const { message, chunk, targets } = unit.claimed;
       const outcomes = await this.#sendAll(
-        batch.map((s) => ({ subscription: s, id: s.id, attempts: 1 })),
+        targets.map((t) => ({ target: t, id: t.id, attempts: 0 })),
         message,
       );
-      if (batch.length > 0) cursor = batch.at(-1)!.id;
-      const held = await this.#o.storage.recordFanout(
-        message.id,
-        this.owner,
-        { cursor, done, outcomes },
-        Date.now(),
-        this.#o.leaseMs,
+      await this.#o.storage.recordChunk(chunk, this.owner, outcomes, Date.now());
+    } else {
+      const outcomes = await this.#sendAll(
+        unit.claimed.map((c) => ({
+          target: c.subscription,
+          id: c.delivery.subscriptionId,
+          attempts: c.delivery.attempts,
+        })),
+        unit.message,
       );
-      if (!held || done) return;
+      await this.#o.storage.recordRetries(unit.message.id, this.owner, outcomes, Date.now());
     }
   }
 
-  async #sendAll(
-    targets: { subscription: SubscriptionRecord | undefined; id: string; attempts: number }[],
-    message: MessageRecord,
-  ): Promise<DeliveryOutcome[]> {
-    const outcomes: DeliveryOutcome[] = new Array(targets.length);
-    let next = 0;
-    const lanes = Array.from({ length: Math.min(this.#o.concurrency, targets.length) }, async () => {
-      while (next < targets.length) {
-        const index = next++;
-        outcomes[index] = await this.#sendOne(targets[index]!, message);
-      }
-    });
-    await Promise.all(lanes);
-    return outcomes;
+  async #sendAll(targets: Target[], message: MessageRecord): Promise<DeliveryOutcome[]> {
+    return Promise.all(
+      targets.map(async (target) => {
+        await this.#slot();
+        try {
+          return await this.#sendOne(target, message);
+        } finally {
+          this.#releaseSlot();
+        }
+      }),
+    );
   }
 
-  async #sendOne(
-    target: { subscription: SubscriptionRecord | undefined; id: string; attempts: number },
-    message: MessageRecord,
-  ): Promise<DeliveryOutcome> {
+  async #sendOne(target: Target, message: MessageRecord): Promise<DeliveryOutcome> {
     const now = Date.now();
     const expiresAt = message.sendAt + message.ttl * 1000;
-    const subscription = target.subscription;
+    const subscription = target.target;
     // Deleted since the retry was scheduled: nothing to send to, counted as gone.
     if (!subscription) return { subscriptionId: target.id, result: 'gone', revision: -1 };
-    const base = {
-      subscriptionId: subscription.id,
-      revision: subscription.revision,
-      attempts: target.attempts,
-      expiresAt,
-    };
+    const attempts = target.attempts + 1;
+    const base = { subscriptionId: subscription.id, revision: subscription.revision, attempts, expiresAt };
     const finish = (attempt: Attempt): DeliveryOutcome => {
       const outcome = classify(attempt, Date.now(), this.#o.retryPolicy);
       this.#o.metrics?.sends.inc({ result: outcome.result });
@@ -225,7 +310,8 @@ export class DeliveryWorker {
         error: { message: 'the TTL ran out before the push could be sent', permanent: true },
       });
     }
-    if (appleHost.test(new URL(subscription.endpoint).hostname) && this.#o.vapidSubject === undefined) {
+    const origin = subscription.pushServiceOrigin;
+    if (appleHost.test(new URL(origin).hostname) && this.#o.vapidSubject === undefined) {
       return finish({
         ...base,
         error: {
@@ -245,6 +331,25 @@ export class DeliveryWorker {
           configError: true,
         },
       });
+    }
+    const gate = this.#gates.tryAcquire(origin, now);
+    if (!gate.go) {
+      // Not an attempt: the push never left. Past the TTL it would be late, so it fails instead.
+      if (gate.deferUntil >= expiresAt && message.ttl > 0) {
+        return finish({
+          ...base,
+          error: { message: `${gate.reason}; the TTL runs out before it may be sent`, permanent: true },
+        });
+      }
+      this.#o.metrics?.sends.inc({ result: 'deferred' });
+      return {
+        subscriptionId: subscription.id,
+        result: 'retry',
+        attempts: target.attempts,
+        nextAttemptAt: gate.deferUntil,
+        status: null,
+        error: `deferred: ${gate.reason}`,
+      };
     }
     const started = performance.now();
     try {
@@ -266,6 +371,13 @@ export class DeliveryWorker {
         topic: message.topic,
       });
       this.#o.metrics?.sendSeconds.observe({}, (performance.now() - started) / 1000);
+      const { status } = response;
+      if (status >= 200 && status < 300) this.#gates.succeeded(origin);
+      else if (status === 429 || status === 503 || status === 406) {
+        const answeredAt = Date.now();
+        const wait = response.retryAfterMs ?? this.#o.retryPolicy.baseDelayMs;
+        this.#gates.throttled(origin, answeredAt + wait);
+      }
       return finish({ ...base, response });
     } catch (error) {
       const code = (error as { code?: unknown }).code;
@@ -276,6 +388,8 @@ export class DeliveryWorker {
         ...base,
         error: { message: error instanceof Error ? error.message : String(error), permanent },
       });
+    } finally {
+      this.#gates.release(origin);
     }
   }
 }

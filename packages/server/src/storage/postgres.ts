@@ -3,20 +3,24 @@ import { ServerError } from '../errors.js';
 import { newId } from '../ids.js';
 import { checkNotAhead, loadMigrations } from './migrations.js';
 import {
+  pushTargetColumns,
   receiptColumn,
   tallyOutcomes,
   toApiKey,
   toDelivery,
+  toFanoutChunk,
   toMessage,
+  toPushTarget,
   toSubscription,
   toVapidKey,
 } from './rows.js';
 import type {
   ApiKeyRecord,
+  ClaimedChunk,
   ClaimedDelivery,
   DeliveryOutcome,
   DeliveryRecord,
-  FanoutBatch,
+  FanoutChunk,
   MessageInput,
   MessageRecord,
   MessageTarget,
@@ -30,8 +34,6 @@ import type {
 } from './storage.js';
 
 type Row = Record<string, unknown>;
-
-const expiredError = 'the TTL ran out before the message could be sent';
 type Queryable = pg.Pool | pg.PoolClient;
 
 // BIGINT (oid 20) columns hold millisecond times and counters, all below 2^53: parse them as
@@ -52,6 +54,8 @@ export interface PostgresOptions {
   /** Pool size (default 10). */
   max?: number;
 }
+
+const expiredError = 'the TTL ran out before the message could be sent';
 
 /** SQL selecting the ids of a target's subscriptions after a cursor; parameters start at `$first`. */
 function targetIds(
@@ -653,43 +657,6 @@ export class PostgresStorage implements Storage {
     return this.getMessage(id);
   }
 
-  async claimMessage(owner: string, now: number, leaseMs: number): Promise<MessageRecord | undefined> {
-    return this.#tx(async (client) => {
-      const row = await this.#row(
-        `SELECT * FROM messages
-         WHERE status IN ('queued', 'sending') AND NOT fanout_done AND send_at <= $1
-           AND (lease_expires_at IS NULL OR lease_expires_at < $1)
-         ORDER BY send_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
-        [now],
-        client,
-      );
-      if (!row) return undefined;
-      const message = toMessage(row);
-      let targeted = message.counts.targeted;
-      if (message.status === 'queued') {
-        const [sql, params] = targetIds(message.target, null, null);
-        targeted = Number((await this.#row(`SELECT count(*) AS n FROM (${sql}) t`, params, client))!.n);
-      }
-      const updated = await this.#row(
-        `UPDATE messages SET status = 'sending', targeted = $1, lease_owner = $2, lease_expires_at = $3, updated_at = $4
-         WHERE id = $5 RETURNING *`,
-        [targeted, owner, now + leaseMs, now, message.id],
-        client,
-      );
-      return toMessage(updated!);
-    });
-  }
-
-  async targetBatch(
-    target: MessageTarget,
-    cursor: string | null,
-    limit: number,
-  ): Promise<SubscriptionRecord[]> {
-    const [sql, params] = targetIds(target, cursor, limit);
-    const rows = await this.#rows(`SELECT * FROM subscriptions WHERE id IN (${sql}) ORDER BY id`, params);
-    return this.#subscriptions(rows);
-  }
-
   async #applyOutcomes(
     client: pg.PoolClient,
     messageId: string,
@@ -737,7 +704,18 @@ export class PostgresStorage implements Storage {
         ],
       );
     }
-    const configError = outcomes.find((o) => o.result === 'failed' && o.configError);
+    const configErrors = outcomes.filter((o) => o.result === 'failed' && o.configError);
+    if (configErrors.length > 0) {
+      await client.query(
+        `UPDATE subscriptions s SET config_error = u.error
+         FROM unnest($1::text[], $2::text[]) AS u(id, error) WHERE s.id = u.id`,
+        [
+          configErrors.map((o) => o.subscriptionId),
+          configErrors.map((o) => (o.result === 'failed' ? o.error : '')),
+        ],
+      );
+    }
+    const configError = configErrors[0];
     const tally = tallyOutcomes(outcomes);
     await client.query(
       `UPDATE messages SET sent = sent + $1, failed = failed + $2, gone = gone + $3, updated_at = $4,
@@ -759,37 +737,156 @@ export class PostgresStorage implements Storage {
       `UPDATE messages SET status = 'completed', completed_at = $1, lease_owner = NULL, lease_expires_at = NULL,
          targeted = greatest(targeted, sent + failed + gone)
        WHERE id = $2 AND status = 'sending' AND fanout_done
-         AND NOT EXISTS (SELECT 1 FROM deliveries WHERE message_id = $2 AND status = 'retry')`,
+         AND NOT EXISTS (SELECT 1 FROM deliveries WHERE message_id = $2 AND status = 'retry')
+         AND NOT EXISTS (SELECT 1 FROM fanout_chunks WHERE message_id = $2)`,
       [now, messageId],
     );
   }
 
-  async recordFanout(
-    messageId: string,
+  async #chunkTargets(
+    client: pg.PoolClient,
+    message: MessageRecord,
+    chunk: FanoutChunk,
+  ): Promise<ClaimedChunk> {
+    const [sql, params] = targetIds(message.target, chunk.after, chunk.size);
+    const rows = await this.#rows(
+      `SELECT ${pushTargetColumns} FROM subscriptions WHERE id IN (${sql}) AND id <= $${params.length + 1}
+       ORDER BY id`,
+      [...params, chunk.upto],
+      client,
+    );
+    return { message, chunk, targets: rows.map(toPushTarget) };
+  }
+
+  async claimChunk(
     owner: string,
-    batch: FanoutBatch,
     now: number,
     leaseMs: number,
+    limit: number,
+  ): Promise<ClaimedChunk | undefined> {
+    return this.#tx(async (client) => {
+      const lapsed = await this.#row(
+        `UPDATE fanout_chunks SET lease_owner = $1, lease_expires_at = $2
+         WHERE (message_id, upto_id) = (
+           SELECT c.message_id, c.upto_id FROM fanout_chunks c JOIN messages m ON m.id = c.message_id
+           WHERE c.lease_expires_at < $3 AND m.status = 'sending'
+           ORDER BY c.lease_expires_at, c.message_id, c.upto_id LIMIT 1 FOR UPDATE OF c SKIP LOCKED)
+         RETURNING *`,
+        [owner, now + leaseMs, now],
+        client,
+      );
+      if (lapsed) {
+        const chunk = toFanoutChunk(lapsed);
+        const message = toMessage(
+          (await this.#row('SELECT * FROM messages WHERE id = $1', [chunk.messageId], client))!,
+        );
+        return this.#chunkTargets(client, message, chunk);
+      }
+      for (;;) {
+        // The message row is locked (waiting, not skipping) for the few statements that carve
+        // the next range out of it: two workers on one broadcast then take turns here and both
+        // get chunks, instead of the second finding nothing and going idle.
+        const row = await this.#row(
+          `SELECT * FROM messages WHERE status IN ('queued', 'sending') AND NOT fanout_done AND send_at <= $1
+           ORDER BY send_at, id LIMIT 1 FOR UPDATE`,
+          [now],
+          client,
+        );
+        if (!row) return undefined;
+        let message = toMessage(row);
+        if (message.ttl > 0 && now >= message.sendAt + message.ttl * 1000) {
+          await this.#expire(client, message, now);
+          continue;
+        }
+        if (message.status === 'queued') {
+          const [sql, params] = targetIds(message.target, null, null);
+          const targeted = Number(
+            (await this.#row(`SELECT count(*) AS n FROM (${sql}) t`, params, client))!.n,
+          );
+          await client.query(
+            "UPDATE messages SET status = 'sending', targeted = $1, updated_at = $2 WHERE id = $3",
+            [targeted, now, message.id],
+          );
+          message = { ...message, status: 'sending', counts: { ...message.counts, targeted } };
+        }
+        const [sql, params] = targetIds(message.target, message.cursor, limit);
+        const targets = (
+          await this.#rows(
+            `SELECT ${pushTargetColumns} FROM subscriptions WHERE id IN (${sql}) ORDER BY id`,
+            params,
+            client,
+          )
+        ).map(toPushTarget);
+        const done = targets.length < limit;
+        const upto = targets.at(-1)?.id ?? message.cursor;
+        await client.query(
+          'UPDATE messages SET fanout_cursor = $1, fanout_done = $2, updated_at = $3 WHERE id = $4',
+          [upto, done, now, message.id],
+        );
+        if (targets.length === 0) {
+          await this.#completeIfFinished(client, message.id, now);
+          continue;
+        }
+        const chunk: FanoutChunk = {
+          messageId: message.id,
+          after: message.cursor,
+          upto: upto!,
+          size: targets.length,
+        };
+        await client.query(
+          `INSERT INTO fanout_chunks (message_id, after_id, upto_id, size, lease_owner, lease_expires_at, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [chunk.messageId, chunk.after, chunk.upto, chunk.size, owner, now + leaseMs, now],
+        );
+        return { message: { ...message, cursor: upto, fanoutDone: done }, chunk, targets };
+      }
+    });
+  }
+
+  /**
+   * RFC 8030 §5.2: past its TTL a message must not be delivered. When that is already so at the
+   * claim (the server was down, or the queue long), the subscribers not yet reached are failed
+   * in bulk: counted, without walking them or writing a row each.
+   */
+  async #expire(client: pg.PoolClient, message: MessageRecord, now: number): Promise<void> {
+    const [sql, params] = targetIds(message.target, message.cursor, null);
+    const remaining = Number((await this.#row(`SELECT count(*) AS n FROM (${sql}) t`, params, client))!.n);
+    await client.query(
+      `UPDATE messages SET status = 'sending', fanout_done = TRUE, failed = failed + $1, last_error = $2,
+         targeted = CASE WHEN status = 'queued' THEN $1 ELSE targeted END, updated_at = $3 WHERE id = $4`,
+      [remaining, expiredError, now, message.id],
+    );
+    await this.#completeIfFinished(client, message.id, now);
+  }
+
+  async recordChunk(
+    chunk: FanoutChunk,
+    owner: string,
+    outcomes: DeliveryOutcome[],
+    now: number,
   ): Promise<boolean> {
     return this.#tx(async (client) => {
       const held = await client.query(
-        `UPDATE messages SET fanout_cursor = $1, fanout_done = $2, lease_expires_at = $3,
-           lease_owner = CASE WHEN $2 THEN NULL ELSE lease_owner END
-         WHERE id = $4 AND lease_owner = $5 AND status = 'sending'`,
-        [batch.cursor, batch.done, batch.done ? null : now + leaseMs, messageId, owner],
+        `DELETE FROM fanout_chunks WHERE message_id = $1 AND upto_id = $2 AND lease_owner = $3
+           AND EXISTS (SELECT 1 FROM messages WHERE id = $1 AND status = 'sending')`,
+        [chunk.messageId, chunk.upto, owner],
       );
       if (held.rowCount === 0) return false;
-      await this.#applyOutcomes(client, messageId, batch.outcomes, now);
-      if (batch.expired) {
-        await client.query('UPDATE messages SET failed = failed + $1, last_error = $2 WHERE id = $3', [
-          batch.expired,
-          expiredError,
-          messageId,
-        ]);
-      }
-      if (batch.done) await this.#completeIfFinished(client, messageId, now);
+      await this.#applyOutcomes(client, chunk.messageId, outcomes, now);
+      await this.#completeIfFinished(client, chunk.messageId, now);
       return true;
     });
+  }
+
+  async renewLeases(owner: string, now: number, leaseMs: number): Promise<void> {
+    await this.#rows('UPDATE fanout_chunks SET lease_expires_at = $1 WHERE lease_owner = $2', [
+      now + leaseMs,
+      owner,
+    ]);
+    await this.#rows(
+      "UPDATE deliveries SET lease_expires_at = $1 WHERE lease_owner = $2 AND status = 'retry'",
+      [now + leaseMs, owner],
+    );
   }
 
   async claimRetries(owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]> {

@@ -2,9 +2,11 @@ import type {
   ApiKeyRecord,
   ContentEncoding,
   DeliveryRecord,
+  FanoutChunk,
   MessageRecord,
   MessageStatus,
   MessageTarget,
+  PushTarget,
   SubscriptionRecord,
   Urgency,
   VapidKeyRecord,
@@ -33,8 +35,37 @@ export function toSubscription(row: Row, topics: string[]): SubscriptionRecord {
     topics: [...topics].sort(),
     userId: strOrNull(row.user_id),
     revision: num(row.revision),
+    configError: strOrNull(row.config_error),
     createdAt: num(row.created_at),
     updatedAt: num(row.updated_at),
+  };
+}
+
+/** Maps the columns of a `subscriptions` row that a push needs. */
+export function toPushTarget(row: Row): PushTarget {
+  return {
+    id: String(row.id),
+    endpoint: String(row.endpoint),
+    p256dh: String(row.p256dh),
+    auth: String(row.auth),
+    contentEncoding: row.content_encoding as ContentEncoding,
+    vapidKeyId: String(row.vapid_key_id),
+    pushServiceOrigin: String(row.push_service_origin),
+    revision: num(row.revision),
+  };
+}
+
+/** The columns {@link toPushTarget} reads. */
+export const pushTargetColumns =
+  'id, endpoint, p256dh, auth, content_encoding, vapid_key_id, push_service_origin, revision';
+
+/** Maps a `fanout_chunks` row. */
+export function toFanoutChunk(row: Row): FanoutChunk {
+  return {
+    messageId: String(row.message_id),
+    after: strOrNull(row.after_id),
+    upto: String(row.upto_id),
+    size: num(row.size),
   };
 }
 

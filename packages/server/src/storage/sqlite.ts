@@ -5,20 +5,24 @@ import { ServerError } from '../errors.js';
 import { newId } from '../ids.js';
 import { checkNotAhead, loadMigrations } from './migrations.js';
 import {
+  pushTargetColumns,
   receiptColumn,
   tallyOutcomes,
   toApiKey,
   toDelivery,
+  toFanoutChunk,
   toMessage,
+  toPushTarget,
   toSubscription,
   toVapidKey,
 } from './rows.js';
 import type {
   ApiKeyRecord,
+  ClaimedChunk,
   ClaimedDelivery,
   DeliveryOutcome,
   DeliveryRecord,
-  FanoutBatch,
+  FanoutChunk,
   MessageInput,
   MessageRecord,
   MessageTarget,
@@ -525,46 +529,6 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  async claimMessage(owner: string, now: number, leaseMs: number): Promise<MessageRecord | undefined> {
-    return this.#tx(() => {
-      const row = this.#get(
-        `SELECT * FROM messages
-         WHERE status IN ('queued', 'sending') AND fanout_done = 0 AND send_at <= ?
-           AND (lease_expires_at IS NULL OR lease_expires_at < ?)
-         ORDER BY send_at, id LIMIT 1`,
-        now,
-        now,
-      );
-      if (!row) return undefined;
-      const message = toMessage(row);
-      let targeted = message.counts.targeted;
-      if (message.status === 'queued') {
-        const [sql, params] = targetIds(message.target, null, null);
-        targeted = Number(this.#get(`SELECT count(*) AS n FROM (${sql})`, ...params)!.n);
-      }
-      this.#run(
-        `UPDATE messages SET status = 'sending', targeted = ?, lease_owner = ?, lease_expires_at = ?, updated_at = ?
-         WHERE id = ?`,
-        targeted,
-        owner,
-        now + leaseMs,
-        now,
-        message.id,
-      );
-      return toMessage(this.#get('SELECT * FROM messages WHERE id = ?', message.id)!);
-    });
-  }
-
-  async targetBatch(
-    target: MessageTarget,
-    cursor: string | null,
-    limit: number,
-  ): Promise<SubscriptionRecord[]> {
-    const [sql, params] = targetIds(target, cursor, limit);
-    const rows = this.#all(`SELECT * FROM subscriptions WHERE id IN (${sql}) ORDER BY id`, ...params);
-    return this.#subscriptions(rows);
-  }
-
   #applyOutcomes(messageId: string, outcomes: DeliveryOutcome[], now: number): void {
     for (const outcome of outcomes) {
       if (outcome.result === 'sent') {
@@ -606,6 +570,11 @@ export class SqliteStorage implements Storage {
         );
         if (outcome.result === 'failed' && outcome.configError) {
           this.#run('UPDATE messages SET last_error = ? WHERE id = ?', outcome.error, messageId);
+          this.#run(
+            'UPDATE subscriptions SET config_error = ? WHERE id = ?',
+            outcome.error,
+            outcome.subscriptionId,
+          );
         }
       }
     }
@@ -625,44 +594,162 @@ export class SqliteStorage implements Storage {
       `UPDATE messages SET status = 'completed', completed_at = ?, lease_owner = NULL, lease_expires_at = NULL,
          targeted = max(targeted, sent + failed + gone)
        WHERE id = ? AND status = 'sending' AND fanout_done = 1
-         AND NOT EXISTS (SELECT 1 FROM deliveries WHERE message_id = ? AND status = 'retry')`,
+         AND NOT EXISTS (SELECT 1 FROM deliveries WHERE message_id = ? AND status = 'retry')
+         AND NOT EXISTS (SELECT 1 FROM fanout_chunks WHERE message_id = ?)`,
       now,
+      messageId,
       messageId,
       messageId,
     );
   }
 
-  async recordFanout(
-    messageId: string,
+  #chunkTargets(message: MessageRecord, chunk: FanoutChunk): ClaimedChunk {
+    const [sql, params] = targetIds(message.target, chunk.after, chunk.size);
+    const rows = this.#all(
+      `SELECT ${pushTargetColumns} FROM subscriptions WHERE id IN (${sql}) AND id <= ? ORDER BY id`,
+      ...params,
+      chunk.upto,
+    );
+    return { message, chunk, targets: rows.map(toPushTarget) };
+  }
+
+  async claimChunk(
     owner: string,
-    batch: FanoutBatch,
     now: number,
     leaseMs: number,
+    limit: number,
+  ): Promise<ClaimedChunk | undefined> {
+    return this.#tx(() => {
+      const lapsed = this.#get(
+        `SELECT c.* FROM fanout_chunks c JOIN messages m ON m.id = c.message_id
+         WHERE c.lease_expires_at < ? AND m.status = 'sending' ORDER BY c.lease_expires_at, c.message_id, c.upto_id LIMIT 1`,
+        now,
+      );
+      if (lapsed) {
+        const chunk = toFanoutChunk(lapsed);
+        this.#run(
+          'UPDATE fanout_chunks SET lease_owner = ?, lease_expires_at = ? WHERE message_id = ? AND upto_id = ?',
+          owner,
+          now + leaseMs,
+          chunk.messageId,
+          chunk.upto,
+        );
+        const message = toMessage(this.#get('SELECT * FROM messages WHERE id = ?', chunk.messageId)!);
+        return this.#chunkTargets(message, chunk);
+      }
+      for (;;) {
+        const row = this.#get(
+          `SELECT * FROM messages WHERE status IN ('queued', 'sending') AND fanout_done = 0 AND send_at <= ?
+           ORDER BY send_at, id LIMIT 1`,
+          now,
+        );
+        if (!row) return undefined;
+        let message = toMessage(row);
+        if (message.ttl > 0 && now >= message.sendAt + message.ttl * 1000) {
+          this.#expire(message, now);
+          continue;
+        }
+        if (message.status === 'queued') {
+          const [sql, params] = targetIds(message.target, null, null);
+          const targeted = Number(this.#get(`SELECT count(*) AS n FROM (${sql})`, ...params)!.n);
+          this.#run(
+            "UPDATE messages SET status = 'sending', targeted = ?, updated_at = ? WHERE id = ?",
+            targeted,
+            now,
+            message.id,
+          );
+          message = { ...message, status: 'sending', counts: { ...message.counts, targeted } };
+        }
+        const [sql, params] = targetIds(message.target, message.cursor, limit);
+        const targets = this.#all(
+          `SELECT ${pushTargetColumns} FROM subscriptions WHERE id IN (${sql}) ORDER BY id`,
+          ...params,
+        ).map(toPushTarget);
+        const done = targets.length < limit;
+        const upto = targets.at(-1)?.id ?? message.cursor;
+        this.#run(
+          'UPDATE messages SET fanout_cursor = ?, fanout_done = ?, updated_at = ? WHERE id = ?',
+          upto,
+          done ? 1 : 0,
+          now,
+          message.id,
+        );
+        if (targets.length === 0) {
+          this.#completeIfFinished(message.id, now);
+          continue;
+        }
+        const chunk: FanoutChunk = {
+          messageId: message.id,
+          after: message.cursor,
+          upto: upto!,
+          size: targets.length,
+        };
+        this.#run(
+          `INSERT INTO fanout_chunks (message_id, after_id, upto_id, size, lease_owner, lease_expires_at, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          chunk.messageId,
+          chunk.after,
+          chunk.upto,
+          chunk.size,
+          owner,
+          now + leaseMs,
+          now,
+        );
+        return { message: { ...message, cursor: upto, fanoutDone: done }, chunk, targets };
+      }
+    });
+  }
+
+  /**
+   * RFC 8030 §5.2: past its TTL a message must not be delivered. When that is already so at the
+   * claim (the server was down, or the queue long), the subscribers not yet reached are failed
+   * in bulk: counted, without walking them or writing a row each.
+   */
+  #expire(message: MessageRecord, now: number): void {
+    const [sql, params] = targetIds(message.target, message.cursor, null);
+    const remaining = Number(this.#get(`SELECT count(*) AS n FROM (${sql})`, ...params)!.n);
+    this.#run(
+      `UPDATE messages SET status = 'sending', fanout_done = 1, failed = failed + ?, last_error = ?,
+         targeted = CASE WHEN status = 'queued' THEN ? ELSE targeted END, updated_at = ? WHERE id = ?`,
+      remaining,
+      expiredError,
+      remaining,
+      now,
+      message.id,
+    );
+    this.#completeIfFinished(message.id, now);
+  }
+
+  async recordChunk(
+    chunk: FanoutChunk,
+    owner: string,
+    outcomes: DeliveryOutcome[],
+    now: number,
   ): Promise<boolean> {
     return this.#tx(() => {
       const held = this.#run(
-        `UPDATE messages SET fanout_cursor = ?, fanout_done = ?, lease_expires_at = ?,
-           lease_owner = CASE WHEN ? THEN NULL ELSE lease_owner END
-         WHERE id = ? AND lease_owner = ? AND status = 'sending'`,
-        batch.cursor,
-        batch.done ? 1 : 0,
-        batch.done ? null : now + leaseMs,
-        batch.done ? 1 : 0,
-        messageId,
+        `DELETE FROM fanout_chunks WHERE message_id = ? AND upto_id = ? AND lease_owner = ?
+           AND EXISTS (SELECT 1 FROM messages WHERE id = ? AND status = 'sending')`,
+        chunk.messageId,
+        chunk.upto,
         owner,
+        chunk.messageId,
       );
       if (held === 0) return false;
-      this.#applyOutcomes(messageId, batch.outcomes, now);
-      if (batch.expired) {
-        this.#run(
-          'UPDATE messages SET failed = failed + ?, last_error = ? WHERE id = ?',
-          batch.expired,
-          expiredError,
-          messageId,
-        );
-      }
-      if (batch.done) this.#completeIfFinished(messageId, now);
+      this.#applyOutcomes(chunk.messageId, outcomes, now);
+      this.#completeIfFinished(chunk.messageId, now);
       return true;
+    });
+  }
+
+  async renewLeases(owner: string, now: number, leaseMs: number): Promise<void> {
+    this.#tx(() => {
+      this.#run('UPDATE fanout_chunks SET lease_expires_at = ? WHERE lease_owner = ?', now + leaseMs, owner);
+      this.#run(
+        "UPDATE deliveries SET lease_expires_at = ? WHERE lease_owner = ? AND status = 'retry'",
+        now + leaseMs,
+        owner,
+      );
     });
   }
 

@@ -33,6 +33,12 @@ export interface SubscriptionRecord {
   userId: string | null;
   /** Incremented by every update; pruning deletes only the revision it saw (race guard). */
   revision: number;
+  /**
+   * The last configuration problem a push service reported for this subscription (400, 401,
+   * 403: e.g. FCM's 403 for a VAPID key that is not the one the browser subscribed with), or
+   * `null`. Such a subscription is kept, not pruned: fixing the configuration heals it.
+   */
+  configError: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -129,8 +135,9 @@ export interface MessageRecord {
   counts: MessageCounts;
   /** Last configuration problem seen while sending (e.g. 403 from a push service), if any. */
   lastError: string | null;
-  /** Fan-out progress: the last subscription id handled, in id order. */
+  /** Fan-out progress: the last subscription id handed out in a chunk, in id order. */
   cursor: string | null;
+  /** Every chunk has been handed out (chunks may still be sending). */
   fanoutDone: boolean;
   createdAt: number;
   updatedAt: number;
@@ -206,18 +213,33 @@ export type DeliveryOutcome =
       configError?: boolean;
     };
 
-/** One fan-out step: outcomes of a chunk of subscribers and where the walk now stands. */
-export interface FanoutBatch {
-  /** Last subscription id of the chunk (the new cursor). */
-  cursor: string | null;
-  /** True when the chunk was the last one. */
-  done: boolean;
-  outcomes: DeliveryOutcome[];
-  /**
-   * Subscribers failed in bulk, without a row each: the rest of a message whose TTL ran out
-   * before its fan-out reached them (counted in `failed`, reason in `lastError`).
-   */
-  expired?: number;
+/** What a push needs of a subscription: the fan-out reads only these columns. */
+export type PushTarget = Pick<
+  SubscriptionRecord,
+  'id' | 'endpoint' | 'p256dh' | 'auth' | 'contentEncoding' | 'vapidKeyId' | 'pushServiceOrigin' | 'revision'
+>;
+
+/**
+ * A leased slice of a message's fan-out: the target's subscriptions with `after < id <= upto`
+ * in keyset order. Claiming one moves the message's cursor past it; recording its outcomes
+ * deletes it. A chunk whose lease runs out (its worker died) is claimed again and resent whole:
+ * this is the at-least-once window, at most the chunks a worker had in flight.
+ */
+export interface FanoutChunk {
+  messageId: string;
+  /** Exclusive lower bound (`null`: from the first subscription). */
+  after: string | null;
+  /** Inclusive upper bound: the last subscription id of the chunk. */
+  upto: string;
+  /** How many subscriptions the range held when it was claimed. */
+  size: number;
+}
+
+/** A claimed chunk with its message and the subscriptions to push to. */
+export interface ClaimedChunk {
+  message: MessageRecord;
+  chunk: FanoutChunk;
+  targets: PushTarget[];
 }
 
 /**
@@ -290,26 +312,23 @@ export interface Storage {
   cancelMessage(id: string): Promise<MessageRecord | undefined>;
 
   /**
-   * Claims one message whose fan-out is due (`sendAt <= now`, status `queued` or `sending`,
-   * lease free or expired), marks it `sending` and leases it to `owner`. On the first claim the
-   * `targeted` counter is set to the number of matching subscriptions.
+   * Claims a fan-out chunk for `owner`, leased until `now + leaseMs`: first a chunk whose lease
+   * ran out (a worker died), else the next `limit` subscriptions of the earliest due message
+   * (`sendAt <= now`, not cancelled), moving its cursor past them. The first claim of a message
+   * marks it `sending` and sets `targeted`. A claim that finds the target exhausted marks the
+   * fan-out done (completing the message when nothing else is pending). Any number of workers
+   * may claim at once: each range is handed out to one of them (on PostgreSQL the message row
+   * is locked for the claim, and lapsed chunks are taken with `FOR UPDATE SKIP LOCKED`).
    */
-  claimMessage(owner: string, now: number, leaseMs: number): Promise<MessageRecord | undefined>;
-  /** The next subscriptions of a message's target after `cursor`, in id order. */
-  targetBatch(target: MessageTarget, cursor: string | null, limit: number): Promise<SubscriptionRecord[]>;
+  claimChunk(owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedChunk | undefined>;
   /**
-   * Records a fan-out step in one transaction: counters, retry and failure rows, pruning of gone
-   * subscriptions (only at the revision seen), the cursor, the lease (extended by `leaseMs`).
-   * When `done` and no retry is waiting, the message completes. Returns false, recording
-   * nothing, when `owner` no longer holds the message's lease or it was cancelled.
+   * Records a chunk's outcomes and deletes the chunk, in one transaction, completing the message
+   * when its fan-out is done and nothing is pending. Returns false, recording nothing, when
+   * `owner` no longer holds the chunk (its lease was taken over) or the message was cancelled.
    */
-  recordFanout(
-    messageId: string,
-    owner: string,
-    batch: FanoutBatch,
-    now: number,
-    leaseMs: number,
-  ): Promise<boolean>;
+  recordChunk(chunk: FanoutChunk, owner: string, outcomes: DeliveryOutcome[], now: number): Promise<boolean>;
+  /** Extends every chunk and retry lease `owner` holds to `now + leaseMs` (a worker's heartbeat). */
+  renewLeases(owner: string, now: number, leaseMs: number): Promise<void>;
   /** Claims up to `limit` retries due at `now` (lease to `owner`), of messages not cancelled. */
   claimRetries(owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]>;
   /**

@@ -1,9 +1,8 @@
-import { decodeBase64Url, encodeBase64Url } from '@herald/webpush';
 import type { FastifyInstance } from 'fastify';
 import { createApiKey } from '../../auth/api-keys.js';
 import { ServerError } from '../../errors.js';
 import { checkVapidPublicKey } from '../../push/subscription-keys.js';
-import { checkPairMatches } from '../../push/vapid-pair.js';
+import { checkKeyPair } from '../../push/vapid-pair.js';
 import type { VapidKeyRecord } from '../../storage/storage.js';
 import type { AppContext } from '../context.js';
 import { errorResponses, idParams } from '../schemas.js';
@@ -92,14 +91,7 @@ export async function keyRoutes(app: FastifyInstance, context: AppContext): Prom
     async (request, reply) => {
       const { publicKey, privateKey, activate } = request.body;
       await checkVapidPublicKey(publicKey, 'publicKey');
-      await checkPairMatches(publicKey, privateKey);
-      const key = await context.keys.add(
-        {
-          publicKey: encodeBase64Url(decodeBase64Url(publicKey)),
-          privateKey: encodeBase64Url(decodeBase64Url(privateKey)),
-        },
-        activate ?? false,
-      );
+      const key = await context.keys.add(await checkKeyPair(publicKey, privateKey), activate ?? false);
       return reply.status(201).send(vapidKeyView(key));
     },
   );
