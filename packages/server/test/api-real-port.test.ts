@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { fakeBrowserSubscription, type TestServer, testServer } from './helpers/server.js';
 
@@ -71,27 +69,4 @@ test('admin routes over a socket: 401 with WWW-Authenticate; unknown routes are 
     error: { code: 'ERR_NOT_FOUND', message: 'no route GET /api/v2/anything' },
   });
   expect(await t.server.storage.listMessages({ limit: 10 })).toEqual([]);
-});
-
-test('herald push-service starts @herald/push-service and stops on SIGTERM', async () => {
-  // The binary as `npx herald` runs it, on the build (npm test builds before testing).
-  const bin = fileURLToPath(new URL('../bin/herald.js', import.meta.url));
-  const child = spawn(process.execPath, [bin, 'push-service', '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (chunk) => {
-    out += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    out += chunk;
-  });
-  const deadline = Date.now() + 15_000;
-  while (!out.includes('Push service listening') && Date.now() < deadline && child.exitCode === null) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  expect(out).toMatch(/Push service listening: http:\/\/127\.0\.0\.1:\d+/);
-  child.kill('SIGTERM');
-  const code = await new Promise((resolve) => child.once('exit', resolve));
-  expect(code).toBe(0);
 });

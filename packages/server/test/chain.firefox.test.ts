@@ -14,9 +14,11 @@
  * Firefox's own — the alert's click handler, `notificationclick` in the worker with the user
  * activation that lets it open or focus windows, and the receipt.
  */
+import { join } from 'node:path';
 import { PushService } from '@herald/push-service';
 import { type Browser, launch, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { artifactsDir } from '../../sw/test/helpers/browser.js';
 import { type Stack, startStack } from './helpers/stack.js';
 
 let stack: Stack;
@@ -66,8 +68,11 @@ interface BidiConnection {
   send(method: string, params: object): Promise<unknown>;
 }
 
-/** Clicks Firefox's own alert window showing `title` (see the file comment). */
-async function clickNotification(title: string): Promise<string> {
+/**
+ * Clicks Firefox's own alert window showing `title` (see the file comment): its body, or its
+ * close button.
+ */
+async function clickNotification(title: string, part: 'body' | 'close' = 'body'): Promise<string> {
   // puppeteer-core's BiDi browser exposes its raw connection; these two commands have no API.
   const connection = (browser as unknown as { connection: BidiConnection }).connection;
   const tree = (await connection.send('browsingContext.getTree', { 'moz:scope': 'chrome' })) as {
@@ -79,7 +84,8 @@ async function clickNotification(title: string): Promise<string> {
       for (const w of Services.wm.getEnumerator('alert:alert')) {
         const label = w.document.getElementById('alertTitleLabel');
         if (label.value !== ${JSON.stringify(title)}) continue;
-        label.dispatchEvent(new w.MouseEvent('click', { bubbles: true, view: w }));
+        if (${JSON.stringify(part)} === 'close') w.document.getElementById('alert-close').doCommand();
+        else label.dispatchEvent(new w.MouseEvent('click', { bubbles: true, view: w }));
         return 'clicked';
       }
       return 'no alert window titled ' + ${JSON.stringify(title)};
@@ -127,6 +133,7 @@ test('the demo page subscribes through @herald/client with a real click', async 
   expect(others).toEqual([]);
   expect(subscription!.endpoint.startsWith(`${stack.push.origin}/`)).toBe(true);
   expect(subscription!.topics).toEqual(['news']);
+  await page.screenshot({ path: join(artifactsDir, 'firefox-demo-subscribed.png') });
 }, 30_000);
 
 test('a message sent through the API is shown by @herald/sw and reported delivered', async () => {
@@ -168,6 +175,17 @@ test('a click on a notification whose page is open focuses that tab instead of o
   expect(await clickNotification('Back to the demo')).toBe('clicked');
   await expect.poll(() => messageCounts(id), { timeout: 15_000 }).toMatchObject({ delivered: 1, clicked: 1 });
   expect((await browser.pages()).length).toBe(tabs);
+}, 40_000);
+
+test('closing the notification with its close button reports it closed', async () => {
+  const id = await send('Close me');
+  await expect
+    .poll(async () => (await shown()).map((n) => n.title), { timeout: 15_000 })
+    .toEqual(['Close me']);
+  expect(await clickNotification('Close me', 'close')).toBe('clicked');
+  await expect
+    .poll(() => messageCounts(id), { timeout: 15_000 })
+    .toMatchObject({ delivered: 1, clicked: 0, closed: 1 });
 }, 40_000);
 
 test('after a VAPID key rotation the SDK re-subscribes with the new key and pushes still arrive', async () => {

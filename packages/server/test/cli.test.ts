@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,4 +152,25 @@ test('progressLine draws the share of finished deliveries', () => {
   expect(progressLine({ targeted: 0, sent: 0, failed: 0, gone: 0, pending: 0 }, 4)).toBe(
     '[####] 100%  sent 0  failed 0  gone 0  pending 0 of 0',
   );
+});
+
+test('push-service takes the options of herald-push-service (TLS, control API) and stops on SIGTERM', async () => {
+  // The binary as `npx herald` runs it, on the build, in a child process: the command runs
+  // until a signal, which a test must not send to itself.
+  const bin = new URL('../bin/herald.js', import.meta.url).pathname;
+  const child = spawn(process.execPath, [bin, 'push-service', '--port', '0', '--control', '--data', dir]);
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  await vi.waitUntil(() => out.includes('HERALD_ALLOW_PUSH_HOSTS='), { timeout: 15_000, interval: 50 });
+  expect(out).toContain(`SQLite in ${dir}`);
+  expect(out).toMatch(/control API: +http:\/\/127\.0\.0\.1:\d+\/_herald/);
+  expect(out).toContain('user_pref("dom.push.serverURL"');
+  const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  child.kill('SIGTERM');
+  expect(await exit).toBe(0);
+  logs = [];
+  expect(await main(['push-service', '--tls-cert', '/nonexistent'])).toBe(1);
+  expect(logs.join('\n')).toContain('ERR_INVALID_OPTION');
 });

@@ -19,7 +19,7 @@ import {
   workerScript,
 } from './helpers/browser.js';
 
-// A push may be delivered twice when Chromium is slow (see push()): allow for that in time.
+// A push may need delivering twice under heavy load (see push()): allow for the time.
 vi.setConfig({ testTimeout: 60_000 });
 
 let server: TestServer;
@@ -39,7 +39,7 @@ herald.options.onPush = (push) => {
 const receipts = () =>
   server.requests
     .filter((r) => r.path === '/api/v1/receipts')
-    .map((r) => (r.body as { receipts: { message: string; event: string }[] }).receipts);
+    .map((r) => (r.body as { receipts: { message: string; event: string; receipt: string }[] }).receipts);
 
 /** Delivers a push and returns the notification it showed (the only one: others are closed first). */
 async function push(data: string) {
@@ -53,12 +53,12 @@ async function push(data: string) {
     }
   };
   await deliver();
-  // On a machine loaded far beyond its cores Chromium has been seen to drop a DevTools-delivered
-  // push before the worker woke up; one more delivery tells that apart from a worker that never
-  // shows anything (which fails below either way).
+  // When the whole suite runs on this 2-core machine, Chromium has been seen to drop a
+  // DevTools-delivered push (no push event within 10 s, none later either): deliver it once
+  // more. A worker that never shows anything still fails below.
   if (list.length === 0) {
     console.warn(
-      `Chromium dropped a DevTools push (${JSON.stringify(data).slice(0, 60)}); delivering it again`,
+      `no notification 10 s after a DevTools push (${JSON.stringify(data).slice(0, 60)}): delivering again`,
     );
     await deliver();
   }
@@ -257,19 +257,19 @@ describe('push', () => {
       .toEqual([{ ...herald, message: 'm1', event: 'delivered' }]);
     server.api = () => ({ status: 202, body: { accepted: 2 } });
     await push(payload({ title: 'Two', navigate: server.origin }, { herald: { ...herald, message: 'm2' } }));
-    // Found by content, not position: a push delivered twice (see push()) sends its receipt twice.
+    // Found by content, not position, and as sets: a push delivered again (see push()) may
+    // report its receipt twice, which the server counts once.
     const batchWith = (message: string) =>
       receipts().find((batch) => batch.some((r) => r.message === message));
-    expect(batchWith('m2')).toEqual([
-      { ...herald, message: 'm1', event: 'delivered' },
-      { ...herald, message: 'm2', event: 'delivered' },
-    ]);
+    const messages = (message: string) => [...new Set(batchWith(message)!.map((r) => r.message))].sort();
+    expect(messages('m2')).toEqual(['m1', 'm2']);
     // Flushed: the next receipt goes alone.
     await expect.poll(() => stored('receipts'), { timeout: 10_000 }).toBeUndefined();
     await push(
       payload({ title: 'Three', navigate: server.origin }, { herald: { ...herald, message: 'm3' } }),
     );
-    expect(batchWith('m3')).toEqual([{ ...herald, message: 'm3', event: 'delivered' }]);
+    expect(messages('m3')).toEqual(['m3']);
+    expect(batchWith('m3')!.every((r) => r.event === 'delivered' && r.receipt === herald.receipt)).toBe(true);
   });
 });
 
@@ -318,10 +318,11 @@ describe('click (handler called with a real shown notification; see the file com
   });
 
   test('focuses a tab already showing the URL instead of opening a second one', async () => {
+    // The push first, while the test page is in front: `shown()` reads through that page.
+    await push(payload({ title: 'Sale', navigate: `${server.origin}/sale` }));
     const tab = await context.newPage();
     await tab.goto(`${server.origin}/sale#details`);
     try {
-      await push(payload({ title: 'Sale', navigate: `${server.origin}/sale` }));
       expect((await click('')).calls).toEqual([`focus ${server.origin}/sale#details`]);
     } finally {
       await tab.close();

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { PushService } from '@herald/push-service';
+import { describeService, PushService, parseCli, usage as pushServiceUsage } from '@herald/push-service';
 import { createApiKey } from '../auth/api-keys.js';
 import { configSources, type HeraldConfig } from '../config.js';
 import { PooledSender } from '../delivery/pooled-sender.js';
@@ -21,7 +20,8 @@ const usage = `Usage: herald <command> [options]
   keys import --public-key <b64url> --private-key <b64url> [--activate]
   api-keys create <name>|list|revoke <id>
   send --to topic:<t>|user:<id>|all --title <text> [--body <text>] [--url <url>] [--wait]
-  push-service [--port <n>] [--host <addr>] [--data <dir>]   a local push service (@herald/push-service)
+  push-service [--port <n>] [--host <addr>] [--data <dir>] [--tls-cert <f> --tls-key <f>] [--control]
+                                                         a local push service (@herald/push-service)
 
 Server options (flags of serve, migrate, keys, api-keys; each also an environment variable):
 ${Object.values(configSources)
@@ -127,25 +127,21 @@ async function apiKeys(args: string[]): Promise<number> {
   });
 }
 
+/**
+ * `herald push-service`: the same options and output as `herald-push-service` (its own parser
+ * and description), with port 8090 when none is given.
+ */
 async function pushService(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
-      port: { type: 'string', default: '8090' },
-      host: { type: 'string' },
-      data: { type: 'string' },
-    },
-  });
-  const service = await PushService.start({
-    port: Number(values.port),
-    ...(values.host ? { host: values.host } : {}),
-    ...(values.data ? { dataDir: values.data } : {}),
-  });
-  console.log(
-    `Push service listening: ${service.origin} (user agents: ${service.websocketUrl}).\n` +
-      `Let Herald send to it: HERALD_ALLOW_PUSH_HOSTS=${new URL(service.origin).host}`,
+  const options = parseCli(
+    args.some((arg) => arg === '--port' || arg.startsWith('--port=')) ? args : ['--port', '8090', ...args],
   );
+  if (options === 'help') {
+    console.log(pushServiceUsage.replace('herald-push-service', 'herald push-service'));
+    return 0;
+  }
+  const service = await PushService.start(options);
+  console.log(describeService(service, options));
+  console.log(`Let Herald send to it: HERALD_ALLOW_PUSH_HOSTS=${new URL(service.origin).host}`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());

@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+// The `herald-push-service` command. A committed file (not a build output) so that npm links it,
+// and keeps it executable, before `tsc -b` has produced dist/.
+import '../dist/bin.js';
