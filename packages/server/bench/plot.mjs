@@ -1,7 +1,7 @@
 // A line chart as hand-written SVG (chart packages that need a native canvas do not install
 // here): time on the x axis, one series on the left axis and one on the right.
 
-const escape = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;');
+const escapeXml = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 function niceMax(value) {
   if (value <= 0) return 1;
@@ -28,9 +28,10 @@ export function timelineSvg({ title, left, right }) {
     points.map(([t, v]) => `${x(t).toFixed(1)},${y(v, max).toFixed(1)}`).join(' ');
   const ticks = [0, 0.25, 0.5, 0.75, 1];
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="title" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<title id="title">${escapeXml(title)}: ${escapeXml(left.label)} and ${escapeXml(right.label)} over time</title>`,
     '<rect width="100%" height="100%" fill="white"/>',
-    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15">${escape(title)}</text>`,
+    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(title)}</text>`,
   ];
   for (const f of ticks) {
     const yy = pad.top + plotH - f * plotH;
@@ -46,8 +47,8 @@ export function timelineSvg({ title, left, right }) {
     `<polyline fill="none" stroke="#1f5fbf" stroke-width="1.5" points="${line(left.points, yLeft)}"/>`,
     `<polyline fill="none" stroke="#c0392b" stroke-width="1.5" points="${line(right.points, yRight)}"/>`,
     `<text x="${pad.left + plotW / 2}" y="${height - 8}" text-anchor="middle">seconds since the first push</text>`,
-    `<text transform="translate(16 ${pad.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#1f5fbf">${escape(left.label)} (sink, 250 ms buckets)</text>`,
-    `<text transform="translate(${width - 14} ${pad.top + plotH / 2}) rotate(90)" text-anchor="middle" fill="#c0392b">${escape(right.label)} (server process)</text>`,
+    `<text transform="translate(16 ${pad.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#1f5fbf">${escapeXml(left.label)} (sink, 250 ms buckets)</text>`,
+    `<text transform="translate(${width - 14} ${pad.top + plotH / 2}) rotate(90)" text-anchor="middle" fill="#c0392b">${escapeXml(right.label)} (server process)</text>`,
     '</svg>',
   );
   return `${parts.join('\n')}\n`;
