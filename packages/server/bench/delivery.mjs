@@ -9,7 +9,8 @@
 //   latency     single-subscriber messages on an idle server (--latency-n=200): p50/p99
 //   postgres    PostgreSQL, --n subscriptions with 1 and with 2 worker processes; DB CPU per message
 // --json=<file> keeps the results; --svg=<dir> writes the throughput and memory plots;
-// --concurrency and --chunk-size set HERALD_CONCURRENCY and HERALD_CHUNK_SIZE of the server.
+// --concurrency and --chunk-size set HERALD_CONCURRENCY and HERALD_CHUNK_SIZE of the server,
+// --node-options its NODE_OPTIONS (e.g. V8 heap flags, to study memory).
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -22,8 +23,8 @@ import { receiverKeys, seedPostgres, seedSqlite, subscriptionId } from './seed.m
 
 const options = Object.fromEntries(
   process.argv.slice(2).map((arg) => {
-    const [key, value] = arg.replace(/^--/, '').split('=');
-    return [key, value ?? 'true'];
+    const [key, ...value] = arg.replace(/^--/, '').split('=');
+    return [key, value.length > 0 ? value.join('=') : 'true'];
   }),
 );
 const n = Number(options.n ?? 100_000);
@@ -137,6 +138,7 @@ function startHerald(env, role) {
       NODE_EXTRA_CA_CERTS: certificate.certPath,
       ...(options.concurrency ? { HERALD_CONCURRENCY: options.concurrency } : {}),
       ...(options['chunk-size'] ? { HERALD_CHUNK_SIZE: options['chunk-size'] } : {}),
+      ...(options['node-options'] ? { NODE_OPTIONS: options['node-options'] } : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
