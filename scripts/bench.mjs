@@ -1,5 +1,6 @@
-// `npm run bench`: every package's benchmark (`packages/<name>/bench/run.mjs`), one after the
-// other so that they never compete for the CPU. Arguments are passed on to each of them.
+// `npm run bench`: every package's benchmark (`packages/<name>/bench/run.mjs`, then the server's
+// delivery benchmark `bench/delivery.mjs`), one after the other so that they never compete for
+// the CPU. Arguments are passed on to each of them.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 const packagesDir = fileURLToPath(new URL('../packages', import.meta.url));
 const benches = readdirSync(packagesDir)
   .sort()
-  .map((name) => ({ name, script: join(packagesDir, name, 'bench/run.mjs') }))
+  .flatMap((name) => [
+    { name, script: join(packagesDir, name, 'bench/run.mjs') },
+    { name: `${name} (delivery)`, script: join(packagesDir, name, 'bench/delivery.mjs') },
+  ])
   .filter(({ script }) => existsSync(script));
 
 for (const { name, script } of benches) {

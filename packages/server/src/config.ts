@@ -36,7 +36,7 @@ export interface HeraldConfig {
   role: 'api' | 'worker' | 'all';
   /** `HERALD_CRYPTO_THREADS`: threads that encrypt pushes; default one per core, 0 encrypts on the event loop. */
   cryptoThreads: number | undefined;
-  /** `HERALD_CONCURRENCY`: pushes a worker keeps in flight at once, default 1024. */
+  /** `HERALD_CONCURRENCY`: pushes a worker keeps in flight at once, default 256. */
   concurrency: number;
   /** `HERALD_CHUNK_SIZE`: subscribers a worker claims at a time in a fan-out, default 500. */
   chunkSize: number;
@@ -176,7 +176,7 @@ export function loadConfig(
   return {
     role,
     cryptoThreads: wholeNumber('cryptoThreads', undefined, 0),
-    concurrency: wholeNumber('concurrency', 1024, 1)!,
+    concurrency: wholeNumber('concurrency', 256, 1)!,
     chunkSize: wholeNumber('chunkSize', 500, 1)!,
     leaseSeconds: wholeNumber('leaseSeconds', 30, 1)!,
     port,
