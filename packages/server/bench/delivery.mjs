@@ -37,7 +37,7 @@ const postgresUrl = process.env.HERALD_BENCH_DATABASE_URL ?? 'postgres://postgre
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 const packageDir = join(benchDir, '..');
 const rootDir = join(packageDir, '../..');
-const bin = join(packageDir, 'dist/cli/bin.js');
+const bin = join(packageDir, 'bin/herald.js');
 const apiKey = 'hk_bench_0123456789abcdefghijklmnopqrstuv';
 const payload = {
   title: 'Herald weekly',

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** The compiled `herald` binary: these tests run real processes (`npm test` builds first). */
-const bin = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
+/** The `herald` binary (`bin/herald.js`, which runs the build): these tests run real processes. */
+const bin = fileURLToPath(new URL('../../bin/herald.js', import.meta.url));
 
 /** A `herald serve` child process and what it printed. */
 export interface HeraldProcess {
