@@ -1,9 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   generateVapidKeys,
   maxPayloadLength,
@@ -15,6 +12,7 @@ import { createUndiciTransport } from '@herald/webpush/node';
 import { type Browser, launch, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { PushService } from '../src/index.js';
+import { selfSignedCertificate } from './helpers.js';
 
 // Real Firefox ESR (Debian) against our push service: the strongest proof that the protocol
 // side is right and that what @herald/webpush encrypts is what a browser decrypts.
@@ -201,32 +199,8 @@ test('after unsubscribe() the next send is 410 Gone', async () => {
 }, 20_000);
 
 test('over wss:// (TLS, as Firefox requires outside tests) subscribe and delivery work the same', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'herald-push-e2e-tls-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  const cert = readFileSync(join(dir, 'cert.pem'));
-  const secure = await PushService.start({ port: 0, tls: { cert, key: readFileSync(join(dir, 'key.pem')) } });
+  const { dir, cert, key } = selfSignedCertificate('herald-push-e2e-tls-');
+  const secure = await PushService.start({ port: 0, tls: { cert, key } });
   const transport = createUndiciTransport({ connect: { ca: cert } });
   // The remote agent's acceptInsecureCerts makes Firefox trust the test certificate, the way an
   // air-gapped site would install its own CA.

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defaultBackend, encodeBase64Url, encrypt, type RawKeyPair } from '@herald/webpush';
 import { WebSocket } from 'ws';
 import type { HeadlessSubscription } from '../src/index.js';
@@ -132,4 +136,47 @@ export class RawClient {
   close(): void {
     this.ws.close();
   }
+}
+
+/** A self-signed P-256 certificate for 127.0.0.1, written to a fresh directory. */
+export interface TestCertificate {
+  dir: string;
+  certPath: string;
+  keyPath: string;
+  cert: Buffer;
+  key: Buffer;
+}
+
+/**
+ * Makes a certificate for TLS tests with the `openssl` CLI (`node:crypto` cannot issue one).
+ * The caller removes `dir` when done.
+ */
+export function selfSignedCertificate(prefix: string): TestCertificate {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const keyPath = join(dir, 'key.pem');
+  const certPath = join(dir, 'cert.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+    ],
+    { stdio: 'ignore' },
+  );
+  return { dir, certPath, keyPath, cert: readFileSync(certPath), key: readFileSync(keyPath) };
 }

@@ -1,12 +1,11 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseCli } from '../src/cli.js';
 import { HeadlessUserAgent, PushService } from '../src/index.js';
-import { vapidKeys } from './helpers.js';
+import { selfSignedCertificate, vapidKeys } from './helpers.js';
 
 let dir: string;
 let cert: Buffer;
@@ -14,32 +13,7 @@ let key: Buffer;
 
 beforeAll(() => {
   // A self-signed certificate for 127.0.0.1, made fresh for this run.
-  dir = mkdtempSync(join(tmpdir(), 'herald-push-tls-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  cert = readFileSync(join(dir, 'cert.pem'));
-  key = readFileSync(join(dir, 'key.pem'));
+  ({ dir, cert, key } = selfSignedCertificate('herald-push-tls-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
