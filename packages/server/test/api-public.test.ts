@@ -108,10 +108,17 @@ describe('POST /api/v1/subscriptions', () => {
   });
 
   test('refuses malformed keys with the reason, and changes nothing', async () => {
+    // The right length and prefix, but not on the curve: one bit of y flipped. (Overwriting the
+    // last characters instead left the key unchanged whenever it already ended that way.)
+    const offCurve = (p256dh: string) => {
+      const point = Buffer.from(p256dh, 'base64url');
+      point[64]! ^= 1;
+      return point.toString('base64url');
+    };
     const good = fakeBrowserSubscription();
     const cases = [
       { ...good, keys: { ...good.keys, p256dh: 'AAAA' } },
-      { ...good, keys: { ...good.keys, p256dh: `B${good.keys.p256dh.slice(1, -2)}AA` } },
+      { ...good, keys: { ...good.keys, p256dh: offCurve(good.keys.p256dh) } },
       { ...good, keys: { ...good.keys, auth: 'AAAA' } },
       { ...good, keys: { ...good.keys, auth: 'not base64url!' } },
     ];
