@@ -517,8 +517,7 @@ export class SqliteStorage implements Storage {
     return this.#tx(() => {
       const now = Date.now();
       this.#run(
-        `UPDATE messages SET status = 'cancelled', updated_at = ?, completed_at = ?, lease_owner = NULL,
-           lease_expires_at = NULL
+        `UPDATE messages SET status = 'cancelled', updated_at = ?, completed_at = ?
          WHERE id = ? AND status IN ('queued', 'sending')`,
         now,
         now,
@@ -591,7 +590,7 @@ export class SqliteStorage implements Storage {
 
   #completeIfFinished(messageId: string, now: number): void {
     this.#run(
-      `UPDATE messages SET status = 'completed', completed_at = ?, lease_owner = NULL, lease_expires_at = NULL,
+      `UPDATE messages SET status = 'completed', completed_at = ?,
          targeted = max(targeted, sent + failed + gone)
        WHERE id = ? AND status = 'sending' AND fanout_done = 1
          AND NOT EXISTS (SELECT 1 FROM deliveries WHERE message_id = ? AND status = 'retry')
