@@ -1,7 +1,8 @@
 /**
  * The dashboard's flows in headless Chromium against a real Herald (SQLite) that sends through
  * @herald/push-service to headless user agents: sign in, the overview's numbers, compose and
- * send with the live preview, the funnel moving as deliveries and receipts come in, the
+ * send with the live preview, the funnel moving as deliveries and receipts come in, cancelling a
+ * scheduled message (and the refusal when a worker started it first), the
  * subscriptions filter, and key management. Receipts are posted by the test with the tokens the
  * agents decrypted, exactly as @herald/sw posts them (the Firefox suite has the real worker).
  * Screenshots go to test-artifacts/dashboard-*.png.
@@ -113,6 +114,61 @@ test('compose shows a live preview, sends to a topic, and the funnel moves with 
   expect(await stage('Targeted')).toBe('2');
   expect(await page.textContent('.message.highlight .badge')).toBe('completed');
   await shot('messages');
+});
+
+test('a scheduled message is cancelled from the list; one a worker starts meanwhile is refused, then stopped', async () => {
+  await page.click('a[href="#/compose"]');
+  await page.fill('input[name=title]', 'Tomorrow: the big launch');
+  await page.selectOption('select[name=audience]', 'topic');
+  await page.fill('input[name=audienceValue]', 'news');
+  await page.selectOption('select[name=when]', 'at');
+  // datetime-local takes the browser's local time: let the page format an hour from now.
+  const inAnHour = await page.evaluate(() => {
+    const t = new Date(Date.now() + 3_600_000);
+    t.setMinutes(t.getMinutes() - t.getTimezoneOffset());
+    return t.toISOString().slice(0, 16);
+  });
+  await page.fill('input[name=at]', inAnHour);
+  await page.click('button[type=submit]');
+  await page.waitForURL(/#\/messages\/msg_/);
+  const id = page.url().split('/').at(-1)!;
+  const card = page.locator(`.message[data-id="${id}"]`);
+  expect(await card.locator('.badge').textContent()).toBe('scheduled');
+  await shot('scheduled');
+  await card.getByRole('button', { name: 'Cancel' }).click();
+  await expect.poll(() => card.locator('.badge').textContent()).toBe('cancelled');
+  expect(await card.getByRole('button').count()).toBe(0);
+  const stored = await stack.admin<{ status: string; counts: { targeted: number } }>(
+    'GET',
+    `/messages/${id}`,
+  );
+  expect(stored).toMatchObject({ status: 'cancelled', counts: { targeted: 0 } });
+
+  // The race the guard is for: a worker claims the message while the operator's cancel is on its
+  // way. The test lets the real request through to the real server only after claiming it.
+  const { id: raced } = await stack.admin<{ id: string }>('POST', '/messages', {
+    to: { topics: ['news'] },
+    notification: { title: 'Raced by a worker' },
+    sendAt: new Date(Date.now() + 3_600_000).toISOString(),
+  });
+  await page.reload();
+  const racedCard = page.locator(`.message[data-id="${raced}"]`);
+  expect(await racedCard.locator('.badge').textContent()).toBe('scheduled');
+  await page.route(`**/api/v1/messages/${raced}/cancel*`, async (route) => {
+    const claimed = await stack.herald.storage.claimChunk('test-worker', Date.now() + 7_200_000, 60_000, 10);
+    expect(claimed?.message.id).toBe(raced);
+    await route.continue();
+  });
+  await racedCard.getByRole('button', { name: 'Cancel' }).click();
+  await expect
+    .poll(() => racedCard.locator('.cancel-error').textContent())
+    .toContain('it started sending first');
+  expect(await racedCard.locator('.badge').textContent()).toBe('sending');
+  await shot('cancel-refused');
+  await page.unroute(`**/api/v1/messages/${raced}/cancel*`);
+  await racedCard.getByRole('button', { name: 'Stop sending' }).click();
+  await expect.poll(() => racedCard.locator('.badge').textContent()).toBe('cancelled');
+  expect(await racedCard.locator('.cancel-error').count()).toBe(0);
 });
 
 test('the subscriptions list filters by topic', async () => {

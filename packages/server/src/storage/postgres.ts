@@ -646,13 +646,16 @@ export class PostgresStorage implements Storage {
     return rows.map(toMessage);
   }
 
-  async cancelMessage(id: string): Promise<MessageRecord | undefined> {
+  async cancelMessage(
+    id: string,
+    from: readonly ('queued' | 'sending')[] = ['queued', 'sending'],
+  ): Promise<MessageRecord | undefined> {
     const now = Date.now();
     await this.#rows(
       `UPDATE messages SET status = 'cancelled', updated_at = $1, completed_at = $1, lease_owner = NULL,
          lease_expires_at = NULL
-       WHERE id = $2 AND status IN ('queued', 'sending')`,
-      [now, id],
+       WHERE id = $2 AND status = ANY($3::text[])`,
+      [now, id, from],
     );
     return this.getMessage(id);
   }

@@ -513,16 +513,20 @@ export class SqliteStorage implements Storage {
     ).map(toMessage);
   }
 
-  async cancelMessage(id: string): Promise<MessageRecord | undefined> {
+  async cancelMessage(
+    id: string,
+    from: readonly ('queued' | 'sending')[] = ['queued', 'sending'],
+  ): Promise<MessageRecord | undefined> {
     return this.#tx(() => {
       const now = Date.now();
       this.#run(
         `UPDATE messages SET status = 'cancelled', updated_at = ?, completed_at = ?, lease_owner = NULL,
            lease_expires_at = NULL
-         WHERE id = ? AND status IN ('queued', 'sending')`,
+         WHERE id = ? AND status IN (SELECT value FROM json_each(?))`,
         now,
         now,
         id,
+        JSON.stringify(from),
       );
       const row = this.#get('SELECT * FROM messages WHERE id = ?', id);
       return row ? toMessage(row) : undefined;

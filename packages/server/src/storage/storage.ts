@@ -308,8 +308,13 @@ export interface Storage {
   getMessage(id: string): Promise<MessageRecord | undefined>;
   /** Newest first; `before` is the id of the last message of the previous page. */
   listMessages(query: { before?: string; limit: number }): Promise<MessageRecord[]>;
-  /** Cancels a `queued` or `sending` message; returns it, or `undefined` if it does not exist. */
-  cancelMessage(id: string): Promise<MessageRecord | undefined>;
+  /**
+   * Cancels the message if its status is one of `from` (default `queued` or `sending`), in one
+   * statement, so a worker claiming it at the same moment either sees it cancelled or makes the
+   * cancel miss. Returns the message as it is afterwards (its status says whether the cancel
+   * took), or `undefined` if it does not exist.
+   */
+  cancelMessage(id: string, from?: readonly ('queued' | 'sending')[]): Promise<MessageRecord | undefined>;
 
   /**
    * Claims a fan-out chunk for `owner`, leased until `now + leaseMs`: first a chunk whose lease
