@@ -3,7 +3,7 @@
  * @herald/push-service to headless user agents: sign in, the overview's numbers, compose and
  * send with the live preview, the funnel moving as deliveries and receipts come in, cancelling a
  * scheduled message (and the refusal when a worker started it first), the
- * subscriptions filter, and key management. Receipts are posted by the test with the tokens the
+ * subscriptions filter, key management, and the subscriber history after a deletion. Receipts are posted by the test with the tokens the
  * agents decrypted, exactly as @herald/sw posts them (the Firefox suite has the real worker).
  * Screenshots go to test-artifacts/dashboard-*.png.
  */
@@ -214,4 +214,18 @@ test('the demo site is served at /demo/ and shows the SDK state', async () => {
   expect(await page.getAttribute('body', 'data-state')).toBe('prompt');
   expect(await page.textContent('#states .current')).toBe('prompt');
   await shot('demo');
+});
+
+test('the overview chart keeps a deleted subscriber in its history', async () => {
+  await stack.admin('DELETE', `/subscriptions/${agents[2]!.id}`);
+  await page.goto(`${stack.url}/#/`);
+  await page.waitForSelector('.stats');
+  expect(await page.textContent('.stat:first-child strong')).toBe('2');
+  const today = new Date().toISOString().slice(0, 10);
+  const point = page.locator(`svg.chart circle.day[data-day="${today}"]`);
+  expect(await point.getAttribute('data-total')).toBe('2');
+  // Three subscribed today and one left: the chart says both rather than forgetting the third.
+  expect(await point.locator('title').textContent()).toBe(`${today}: 2 subscribers (+3, −1)`);
+  expect(await page.textContent('.stat:nth-child(2) small')).toBe('3 new, 1 gone in the last 7 days');
+  await shot('overview-history');
 });

@@ -12,6 +12,8 @@
  *   refused (returns `false`), so a stalled worker never overwrites another's progress.
  */
 
+import type { SubscriberDay } from './subscriber-history.js';
+
 /** The content coding a subscription's browser expects (RFC 8291 `aes128gcm`, or legacy `aesgcm`). */
 export type ContentEncoding = 'aes128gcm' | 'aesgcm';
 
@@ -156,8 +158,11 @@ export interface SubscriptionStats {
   total: number;
   /** Subscriptions per push service origin, largest first. */
   byPushService: { pushService: string; count: number }[];
-  /** Subscriptions (still held) by the UTC day they were created, oldest first. */
-  byDay: { day: string; count: number }[];
+  /**
+   * The history, oldest first, one entry per UTC day on which subscriptions were created or
+   * removed: deleted and pruned subscriptions stay in it (`subscription_removals`, migration 4).
+   */
+  byDay: SubscriberDay[];
 }
 
 /** What a message is created from. */
@@ -352,6 +357,6 @@ export interface Storage {
    * counter. Returns how many were new.
    */
   recordReceipts(receipts: ReceiptInput[], now: number): Promise<number>;
-  /** Subscriber totals by push service and by day of creation. */
+  /** Subscriber totals by push service, and the subscriber history by day. */
   subscriptionStats(): Promise<SubscriptionStats>;
 }
