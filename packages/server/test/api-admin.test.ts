@@ -233,6 +233,40 @@ describe.each([
       expect((await inject('GET', '/api/v1/messages/msg_x')).statusCode).toBe(404);
     });
 
+    test('cancel with unlessStarted takes a scheduled message but refuses one a worker has started', async () => {
+      await subscribe(['news']);
+      const later = new Date(Date.now() + 3_600_000).toISOString();
+      const schedule = async () =>
+        (
+          await inject('POST', '/api/v1/messages', {
+            to: { topics: ['news'] },
+            notification: { title: 'Later' },
+            sendAt: later,
+          })
+        ).json().id as string;
+      const waiting = await schedule();
+      const cancelled = await inject('POST', `/api/v1/messages/${waiting}/cancel?unlessStarted=true`);
+      expect(cancelled.statusCode).toBe(200);
+      expect(cancelled.json().status).toBe('cancelled');
+
+      // A worker that looks after sendAt claims the other one: it is sending now.
+      const started = await schedule();
+      const claim = await t.server.storage.claimChunk('test-worker', Date.parse(later) + 1, 60_000, 10);
+      expect(claim?.message.id).toBe(started);
+      const refused = await inject('POST', `/api/v1/messages/${started}/cancel?unlessStarted=true`);
+      expect(refused.statusCode).toBe(409);
+      expect(refused.json().error).toMatchObject({
+        code: 'ERR_CONFLICT',
+        message: expect.stringContaining('started'),
+      });
+      expect((await t.server.storage.getMessage(started))!.status).toBe('sending');
+      // Without the guard the operator can still stop a broadcast on its way.
+      expect((await inject('POST', `/api/v1/messages/${started}/cancel`)).json().status).toBe('cancelled');
+      expect(
+        (await inject('POST', `/api/v1/messages/${started}/cancel?unlessStarted=maybe`)).statusCode,
+      ).toBe(400);
+    });
+
     test('a notification too large for one push message is refused with its size, and nothing is queued', async () => {
       const res = await inject('POST', '/api/v1/messages', {
         to: { all: true },
