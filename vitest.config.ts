@@ -9,13 +9,36 @@ const conditions = ['herald-source', 'node', 'import', 'default'];
 // ESM build of their dependencies (`pg-pool`) and fail. Node adds `import`/`require` itself.
 const nodeConditions = ['herald-source', 'node'];
 
+// Files that drive a real browser. They run after every other file, one at a time: on a 2-core
+// machine a browser sharing the CPU with the delivery engine's tests has been seen to
+// dispatch a DevTools-delivered push more than 20 s late.
+const browserTests = [
+  'packages/*/test/**/*.chromium.test.ts',
+  'packages/*/test/**/*.firefox.test.ts',
+  'packages/*/test/**/*.e2e.test.ts',
+];
+
 export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions: nodeConditions, externalConditions: nodeConditions } },
   test: {
-    include: ['packages/*/test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'node',
+          sequence: { groupOrder: 0 },
+          include: ['packages/*/test/**/*.test.ts'],
+          exclude: browserTests,
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'browser', include: browserTests, fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

@@ -34,7 +34,7 @@ export interface HeraldConfig {
    * HTTP port), `all` (default) does both. Any number of workers may share a PostgreSQL database.
    */
   role: 'api' | 'worker' | 'all';
-  /** `HERALD_CRYPTO_THREADS`: threads that encrypt pushes; default one per core, 0 encrypts on the event loop. */
+  /** `HERALD_CRYPTO_THREADS`: threads for each push's key agreement; default cores - 1, 0 does all on the event loop. */
   cryptoThreads: number | undefined;
   /** `HERALD_CONCURRENCY`: pushes a worker keeps in flight at once, default 256. */
   concurrency: number;
@@ -45,6 +45,8 @@ export interface HeraldConfig {
    * (a crashed process) before another takes it over; default 30.
    */
   leaseSeconds: number;
+  /** `HERALD_IMPORT_MAX_ENTRIES`: entries one bulk import may hold, default 1,000,000. */
+  importMaxEntries: number;
 }
 
 /**
@@ -74,6 +76,7 @@ export const configSources = {
   concurrency: { env: 'HERALD_CONCURRENCY', flag: 'concurrency' },
   chunkSize: { env: 'HERALD_CHUNK_SIZE', flag: 'chunk-size' },
   leaseSeconds: { env: 'HERALD_LEASE_SECONDS', flag: 'lease-seconds' },
+  importMaxEntries: { env: 'HERALD_IMPORT_MAX_ENTRIES', flag: 'import-max-entries' },
 } as const satisfies Record<keyof HeraldConfig, { env: string; flag: string }>;
 
 const invalid = (name: string, expected: string, got: string) =>
@@ -179,6 +182,7 @@ export function loadConfig(
     concurrency: wholeNumber('concurrency', 256, 1)!,
     chunkSize: wholeNumber('chunkSize', 500, 1)!,
     leaseSeconds: wholeNumber('leaseSeconds', 30, 1)!,
+    importMaxEntries: wholeNumber('importMaxEntries', 1_000_000, 1)!,
     port,
     host: read('host') ?? '0.0.0.0',
     dataDir: read('dataDir') ?? './data',

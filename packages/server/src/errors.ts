@@ -16,7 +16,8 @@ export const errorCodes = {
   ERR_UNAUTHORIZED: 'a missing, malformed, revoked or wrong API key or link token',
   ERR_FORBIDDEN: 'the caller did not prove it holds the subscription (wrong auth secret)',
   ERR_NOT_FOUND: 'no such route or resource',
-  ERR_CONFLICT: 'the request conflicts with the current state (finished message, reused idempotency key)',
+  ERR_CONFLICT:
+    'the request conflicts with the current state (finished message, or started with unlessStarted; reused idempotency key)',
   ERR_BODY_TOO_LARGE: 'the request body exceeds the size limit of its route',
   ERR_UNSUPPORTED_MEDIA_TYPE: 'the request body has a content type the route does not accept',
   ERR_RATE_LIMITED: 'too many requests from one client address; retry after Retry-After seconds',

@@ -150,6 +150,31 @@ describe.each([
       expect((await inject('GET', '/api/v1/subscriptions?limit=0')).statusCode).toBe(400);
       expect((await inject('GET', '/api/v1/subscriptions?colour=red')).statusCode).toBe(400);
     });
+
+    test('a configuration problem reported by the push service shows as configError', async () => {
+      const id = await subscribe(['a']);
+      expect((await inject('GET', `/api/v1/subscriptions/${id}`)).json().configError).toBeNull();
+      // Scheduled an hour ahead, so this server's own worker leaves it to the claim below.
+      const sendAt = Date.now() + 3_600_000;
+      const created = await inject('POST', '/api/v1/messages', {
+        to: { subscriptionIds: [id] },
+        notification: { title: 'Hi' },
+        sendAt: new Date(sendAt).toISOString(),
+      });
+      expect(created.statusCode).toBe(202);
+      const claimed = await t.server.storage.claimChunk('test-worker', sendAt + 1, 30_000, 10);
+      expect(claimed?.targets.map((target) => target.id)).toEqual([id]);
+      const error = '403 Forbidden: the VAPID key does not match the subscription';
+      await t.server.storage.recordChunk(
+        claimed!.chunk,
+        'test-worker',
+        [{ subscriptionId: id, result: 'failed', attempts: 1, status: 403, error, configError: true }],
+        sendAt + 2,
+      );
+      expect((await inject('GET', `/api/v1/subscriptions/${id}`)).json().configError).toBe(error);
+      const listed = (await inject('GET', '/api/v1/subscriptions?topic=a')).json();
+      expect(listed.items).toMatchObject([{ id, configError: error }]);
+    });
   });
 
   describe('messages', () => {
@@ -206,6 +231,40 @@ describe.each([
       expect(again.json().error.code).toBe('ERR_CONFLICT');
       expect((await inject('POST', '/api/v1/messages/msg_x/cancel')).statusCode).toBe(404);
       expect((await inject('GET', '/api/v1/messages/msg_x')).statusCode).toBe(404);
+    });
+
+    test('cancel with unlessStarted takes a scheduled message but refuses one a worker has started', async () => {
+      await subscribe(['news']);
+      const later = new Date(Date.now() + 3_600_000).toISOString();
+      const schedule = async () =>
+        (
+          await inject('POST', '/api/v1/messages', {
+            to: { topics: ['news'] },
+            notification: { title: 'Later' },
+            sendAt: later,
+          })
+        ).json().id as string;
+      const waiting = await schedule();
+      const cancelled = await inject('POST', `/api/v1/messages/${waiting}/cancel?unlessStarted=true`);
+      expect(cancelled.statusCode).toBe(200);
+      expect(cancelled.json().status).toBe('cancelled');
+
+      // A worker that looks after sendAt claims the other one: it is sending now.
+      const started = await schedule();
+      const claim = await t.server.storage.claimChunk('test-worker', Date.parse(later) + 1, 60_000, 10);
+      expect(claim?.message.id).toBe(started);
+      const refused = await inject('POST', `/api/v1/messages/${started}/cancel?unlessStarted=true`);
+      expect(refused.statusCode).toBe(409);
+      expect(refused.json().error).toMatchObject({
+        code: 'ERR_CONFLICT',
+        message: expect.stringContaining('started'),
+      });
+      expect((await t.server.storage.getMessage(started))!.status).toBe('sending');
+      // Without the guard the operator can still stop a broadcast on its way.
+      expect((await inject('POST', `/api/v1/messages/${started}/cancel`)).json().status).toBe('cancelled');
+      expect(
+        (await inject('POST', `/api/v1/messages/${started}/cancel?unlessStarted=maybe`)).statusCode,
+      ).toBe(400);
     });
 
     test('a notification too large for one push message is refused with its size, and nothing is queued', async () => {

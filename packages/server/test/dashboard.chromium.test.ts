@@ -1,8 +1,9 @@
 /**
  * The dashboard's flows in headless Chromium against a real Herald (SQLite) that sends through
  * @herald/push-service to headless user agents: sign in, the overview's numbers, compose and
- * send with the live preview, the funnel moving as deliveries and receipts come in, the
- * subscriptions filter, and key management. Receipts are posted by the test with the tokens the
+ * send with the live preview, the funnel moving as deliveries and receipts come in, cancelling a
+ * scheduled message (and the refusal when a worker started it first), the
+ * subscriptions filter, key management, and the subscriber history after a deletion. Receipts are posted by the test with the tokens the
  * agents decrypted, exactly as @herald/sw posts them (the Firefox suite has the real worker).
  * Screenshots go to test-artifacts/dashboard-*.png.
  */
@@ -115,6 +116,61 @@ test('compose shows a live preview, sends to a topic, and the funnel moves with 
   await shot('messages');
 });
 
+test('a scheduled message is cancelled from the list; one a worker starts meanwhile is refused, then stopped', async () => {
+  await page.click('a[href="#/compose"]');
+  await page.fill('input[name=title]', 'Tomorrow: the big launch');
+  await page.selectOption('select[name=audience]', 'topic');
+  await page.fill('input[name=audienceValue]', 'news');
+  await page.selectOption('select[name=when]', 'at');
+  // datetime-local takes the browser's local time: let the page format an hour from now.
+  const inAnHour = await page.evaluate(() => {
+    const t = new Date(Date.now() + 3_600_000);
+    t.setMinutes(t.getMinutes() - t.getTimezoneOffset());
+    return t.toISOString().slice(0, 16);
+  });
+  await page.fill('input[name=at]', inAnHour);
+  await page.click('button[type=submit]');
+  await page.waitForURL(/#\/messages\/msg_/);
+  const id = page.url().split('/').at(-1)!;
+  const card = page.locator(`.message[data-id="${id}"]`);
+  expect(await card.locator('.badge').textContent()).toBe('scheduled');
+  await shot('scheduled');
+  await card.getByRole('button', { name: 'Cancel' }).click();
+  await expect.poll(() => card.locator('.badge').textContent()).toBe('cancelled');
+  expect(await card.getByRole('button').count()).toBe(0);
+  const stored = await stack.admin<{ status: string; counts: { targeted: number } }>(
+    'GET',
+    `/messages/${id}`,
+  );
+  expect(stored).toMatchObject({ status: 'cancelled', counts: { targeted: 0 } });
+
+  // The race the guard is for: a worker claims the message while the operator's cancel is on its
+  // way. The test lets the real request through to the real server only after claiming it.
+  const { id: raced } = await stack.admin<{ id: string }>('POST', '/messages', {
+    to: { topics: ['news'] },
+    notification: { title: 'Raced by a worker' },
+    sendAt: new Date(Date.now() + 3_600_000).toISOString(),
+  });
+  await page.reload();
+  const racedCard = page.locator(`.message[data-id="${raced}"]`);
+  expect(await racedCard.locator('.badge').textContent()).toBe('scheduled');
+  await page.route(`**/api/v1/messages/${raced}/cancel*`, async (route) => {
+    const claimed = await stack.herald.storage.claimChunk('test-worker', Date.now() + 7_200_000, 60_000, 10);
+    expect(claimed?.message.id).toBe(raced);
+    await route.continue();
+  });
+  await racedCard.getByRole('button', { name: 'Cancel' }).click();
+  await expect
+    .poll(() => racedCard.locator('.cancel-error').textContent())
+    .toContain('it started sending first');
+  expect(await racedCard.locator('.badge').textContent()).toBe('sending');
+  await shot('cancel-refused');
+  await page.unroute(`**/api/v1/messages/${raced}/cancel*`);
+  await racedCard.getByRole('button', { name: 'Stop sending' }).click();
+  await expect.poll(() => racedCard.locator('.badge').textContent()).toBe('cancelled');
+  expect(await racedCard.locator('.cancel-error').count()).toBe(0);
+});
+
 test('the subscriptions list filters by topic', async () => {
   await page.click('a[href="#/subscriptions"]');
   await page.waitForSelector('tbody tr');
@@ -158,4 +214,18 @@ test('the demo site is served at /demo/ and shows the SDK state', async () => {
   expect(await page.getAttribute('body', 'data-state')).toBe('prompt');
   expect(await page.textContent('#states .current')).toBe('prompt');
   await shot('demo');
+});
+
+test('the overview chart keeps a deleted subscriber in its history', async () => {
+  await stack.admin('DELETE', `/subscriptions/${agents[2]!.id}`);
+  await page.goto(`${stack.url}/#/`);
+  await page.waitForSelector('.stats');
+  expect(await page.textContent('.stat:first-child strong')).toBe('2');
+  const today = new Date().toISOString().slice(0, 10);
+  const point = page.locator(`svg.chart circle.day[data-day="${today}"]`);
+  expect(await point.getAttribute('data-total')).toBe('2');
+  // Three subscribed today and one left: the chart says both rather than forgetting the third.
+  expect(await point.locator('title').textContent()).toBe(`${today}: 2 subscribers (+3, −1)`);
+  expect(await page.textContent('.stat:nth-child(2) small')).toBe('3 new, 1 gone in the last 7 days');
+  await shot('overview-history');
 });

@@ -157,6 +157,44 @@ describe.each([
     expect(await t.server.storage.countSubscriptions()).toBe(total);
   }, 120_000);
 
+  test('an import longer than HERALD_IMPORT_MAX_ENTRIES is refused whole: 413, nothing written', async () => {
+    await t.dispose();
+    t = await testServer({ HERALD_IMPORT_MAX_ENTRIES: '600' }, { listen: true, postgres });
+    // 601 entries: past one 500-entry batch, which an unspooled import would already have written.
+    const lines = (n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        JSON.stringify({ ...template, endpoint: `https://fcm.googleapis.com/fcm/send/cap-${i}` }),
+      ).join('\n');
+    const template = fakeBrowserSubscription();
+    const over = await post(lines(601));
+    expect(over.statusCode).toBe(413);
+    expect(over.json().error).toMatchObject({ code: 'ERR_BODY_TOO_LARGE' });
+    expect(over.json().error.message).toContain('at most 600 entries; nothing was imported');
+    expect(await t.server.storage.countSubscriptions()).toBe(0);
+    expect((await post(lines(600))).json()).toMatchObject({ received: 600, created: 600 });
+  });
+
+  test('a body cut off half way writes nothing', async () => {
+    const template = fakeBrowserSubscription();
+    const url = new URL('/api/v1/subscriptions/import', t.server.url);
+    const req = request(url, {
+      method: 'POST',
+      headers: { ...t.admin, 'content-type': 'application/x-ndjson' },
+    });
+    req.on('error', () => {});
+    let chunk = '';
+    for (let i = 0; i < 1200; i++) {
+      chunk += `${JSON.stringify({ ...template, endpoint: `https://fcm.googleapis.com/fcm/send/cut-${i}` })}\n`;
+    }
+    req.write(chunk);
+    // Time for the server to read and check those 1,200 entries (an import that wrote as it read
+    // would have committed two batches by now), then the client goes away mid-body.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    req.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await t.server.storage.countSubscriptions()).toBe(0);
+  });
+
   test('a wrong key is refused before the body is read; nothing is imported', async () => {
     const res = await t.server.app.inject({
       method: 'POST',

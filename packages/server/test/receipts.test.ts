@@ -73,8 +73,54 @@ describe.each(storageFixtures)('receipts and statistics in storage on $dialect',
         { pushService: 'https://fcm.googleapis.com', count: 2 },
         { pushService: 'https://updates.push.services.mozilla.com', count: 1 },
       ],
-      byDay: [{ day: today, count: 3 }],
+      byDay: [{ day: today, added: 3, removed: 0, total: 3 }],
     });
+  });
+
+  test('the subscriber history keeps deleted and pruned subscriptions on the days they were held', async () => {
+    const key = await storage.addVapidKey({ publicKey: 'pub', privateKey: 'priv' }, true);
+    const add = async (n: number) =>
+      (
+        await storage.upsertSubscription({
+          endpoint: `https://fcm.googleapis.com/send/${n}`,
+          p256dh: `p${n}`,
+          auth: `a${n}`,
+          contentEncoding: 'aes128gcm',
+          vapidKeyId: key.id,
+          pushServiceOrigin: 'https://fcm.googleapis.com',
+        })
+      ).id;
+    const [deleted, pruned, kept, keptToo] = [await add(1), await add(2), await add(3), await add(4)];
+    const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+    await fixture.backdateSubscription(deleted, Date.now() - 3 * 86_400_000);
+    await fixture.backdateSubscription(pruned, Date.now() - 2 * 86_400_000);
+    await fixture.backdateSubscription(keptToo, Date.now() - 2 * 86_400_000);
+
+    // One goes through the API's delete, one is pruned by the worker on a 410.
+    expect(await storage.deleteSubscription(deleted)).toBe(true);
+    await message();
+    const claimed = (await storage.claimChunk('w', Date.now(), 60_000, 10))!;
+    const revision = claimed.targets.find((t) => t.id === pruned)!.revision;
+    const outcomes = claimed.targets.map((t) =>
+      t.id === pruned
+        ? { subscriptionId: t.id, result: 'gone' as const, revision }
+        : { subscriptionId: t.id, result: 'sent' as const },
+    );
+    expect(await storage.recordChunk(claimed.chunk, 'w', outcomes, Date.now())).toBe(true);
+    expect((await storage.listSubscriptions({ limit: 10 })).map((s) => s.id).sort()).toEqual(
+      [kept, keptToo].sort(),
+    );
+
+    const stats = await storage.subscriptionStats();
+    expect(stats.total).toBe(2);
+    expect(stats.byDay).toEqual([
+      { day: day(3), added: 1, removed: 0, total: 1 },
+      { day: day(2), added: 2, removed: 0, total: 3 },
+      { day: day(0), added: 1, removed: 2, total: 2 },
+    ]);
+    // Removing again what is already gone changes nothing.
+    expect(await storage.deleteSubscription(deleted)).toBe(false);
+    expect((await storage.subscriptionStats()).byDay).toEqual(stats.byDay);
   });
 });
 
@@ -200,7 +246,7 @@ describe('POST /api/v1/receipts', () => {
       subscriptions: {
         total: 2,
         byPushService: [{ pushService: 'https://fcm.googleapis.com', count: 2 }],
-        byDay: [{ day: new Date().toISOString().slice(0, 10), count: 2 }],
+        byDay: [{ day: new Date().toISOString().slice(0, 10), added: 2, removed: 0, total: 2 }],
       },
     });
   });

@@ -88,6 +88,14 @@ export interface Stats {
   subscriptions: {
     total: number;
     byPushService: { pushService: string; count: number }[];
-    byDay: { day: string; count: number }[];
+    byDay: SubscriberDay[];
   };
+}
+
+/** One UTC day of the subscriber history: created, removed, and held at the end of the day. */
+export interface SubscriberDay {
+  day: string;
+  added: number;
+  removed: number;
+  total: number;
 }

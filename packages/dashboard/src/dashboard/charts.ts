@@ -1,35 +1,38 @@
 /** SVG charts drawn by hand: a growth area chart, horizontal bars and a message funnel. */
-import type { MessageCounts } from './api.js';
+import type { MessageCounts, SubscriberDay } from './api.js';
 import { count, h, s } from './dom.js';
 
 const palette = ['#4f46e5', '#0ea5e9', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6'];
 
 /**
- * An area chart of a running total by day.
+ * An area chart of the subscribers held day by day (the server's history keeps removed
+ * subscriptions, so the line falls when they go rather than rewriting the past). Each day has a
+ * tooltip with what changed.
  *
  * @example
  * ```ts
- * growthChart([{ day: '2026-11-01', count: 3 }, { day: '2026-11-02', count: 5 }]);
+ * growthChart([{ day: '2026-11-01', added: 3, removed: 0, total: 3 }, { day: '2026-11-02', added: 1, removed: 2, total: 2 }]);
  * ```
  */
-export function growthChart(byDay: { day: string; count: number }[]): Element {
+export function growthChart(byDay: SubscriberDay[]): Element {
   const width = 640;
   const height = 220;
   const pad = { left: 44, right: 16, top: 16, bottom: 28 };
   if (byDay.length === 0) return h('p', { class: 'empty' }, 'No subscribers yet.');
-  // A running total over every day from the first to today, so gaps are flat rather than missing.
-  const days: { day: string; total: number }[] = [];
-  const added = new Map(byDay.map((d) => [d.day, d.count]));
+  // Every day from the first to today: a day without changes keeps the previous total.
+  const days: SubscriberDay[] = [];
+  const changes = new Map(byDay.map((d) => [d.day, d]));
   let total = 0;
   const today = new Date().toISOString().slice(0, 10);
   const last = byDay.at(-1)!.day > today ? byDay.at(-1)!.day : today;
   for (let t = Date.parse(byDay[0]!.day); ; t += 86_400_000) {
     const day = new Date(t).toISOString().slice(0, 10);
-    total += added.get(day) ?? 0;
-    days.push({ day, total });
+    const change = changes.get(day);
+    total = change?.total ?? total;
+    days.push({ day, added: change?.added ?? 0, removed: change?.removed ?? 0, total });
     if (day >= last) break;
   }
-  if (days.length === 1) days.unshift({ day: '', total: 0 });
+  if (days.length === 1) days.unshift({ day: '', added: 0, removed: 0, total: 0 });
   const max = Math.max(...days.map((d) => d.total), 1);
   const x = (i: number) => pad.left + (i / (days.length - 1)) * (width - pad.left - pad.right);
   const y = (v: number) => pad.top + (1 - v / max) * (height - pad.top - pad.bottom);
@@ -66,6 +69,19 @@ export function growthChart(byDay: { day: string; count: number }[]): Element {
     s('path', { d: area, fill: 'url(#growth)' }),
     s('path', { d: line, fill: 'none', stroke: '#4f46e5', 'stroke-width': 2.5, 'stroke-linejoin': 'round' }),
     s('circle', { cx: x(days.length - 1), cy: y(days.at(-1)!.total), r: 4, fill: '#4f46e5' }),
+    ...days.map((d, i) =>
+      d.day
+        ? s(
+            'circle',
+            { cx: x(i), cy: y(d.total), r: 8, class: 'day', 'data-day': d.day, 'data-total': d.total },
+            s(
+              'title',
+              {},
+              `${d.day}: ${count(d.total)} subscribers (+${count(d.added)}, −${count(d.removed)})`,
+            ),
+          )
+        : null,
+    ),
     label(0, 'start'),
     label(days.length - 1, 'end'),
   );

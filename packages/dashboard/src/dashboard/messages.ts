@@ -1,5 +1,5 @@
 /** Messages: every message with its funnel, and a live progress bar while one is sending. */
-import { api, type Message } from './api.js';
+import { ApiError, api, type Message } from './api.js';
 import { funnel, progress } from './charts.js';
 import { h, when } from './dom.js';
 
@@ -23,6 +23,36 @@ function audience(to: Message['to']): string {
  */
 export async function messages(highlight: string | undefined, signal: AbortSignal): Promise<Element> {
   const list = h('div', { class: 'messages' });
+  // Why a cancel was refused, per message, kept across the re-renders of the polling loop.
+  const refusals = new Map<string, string>();
+  // A message still waiting is cancelled only if no worker has started it (unlessStarted): the
+  // operator meant "do not send this", not "stop it halfway". One already sending can be stopped.
+  const cancelButton = (m: Message) => {
+    const waiting = m.status === 'scheduled' || m.status === 'queued';
+    if (!waiting && m.status !== 'sending') return null;
+    return h(
+      'button',
+      {
+        class: 'small',
+        onclick: async () => {
+          let refusal: string | undefined;
+          try {
+            await api(`/messages/${m.id}/cancel${waiting ? '?unlessStarted=true' : ''}`, { method: 'POST' });
+          } catch (error) {
+            refusal = error instanceof ApiError ? error.message : String(error);
+          }
+          items = await load().catch(() => items);
+          const now = items.find((i) => i.id === m.id)?.status;
+          if (refusal === undefined) refusals.delete(m.id);
+          else if (waiting && now === 'sending') {
+            refusals.set(m.id, 'Not cancelled: it started sending first. “Stop sending” halts the rest.');
+          } else refusals.set(m.id, `Not cancelled: ${refusal}`);
+          render(items);
+        },
+      },
+      waiting ? 'Cancel' : 'Stop sending',
+    );
+  };
   const render = (items: Message[]) =>
     list.replaceChildren(
       ...(items.length
@@ -44,24 +74,14 @@ export async function messages(highlight: string | undefined, signal: AbortSigna
                   { class: 'message-meta' },
                   h('span', { class: `badge ${m.status}` }, m.status),
                   h('small', {}, `${audience(m.to)} · ${when(m.createdAt)}`),
-                  live(m) && m.status !== 'scheduled'
-                    ? h(
-                        'button',
-                        {
-                          class: 'small',
-                          onclick: async () => {
-                            await api(`/messages/${m.id}/cancel`, { method: 'POST' }).catch(() => undefined);
-                          },
-                        },
-                        'Cancel',
-                      )
-                    : null,
+                  cancelButton(m),
                 ),
               ),
               m.status === 'sending' || m.status === 'queued' ? progress(m.counts) : null,
               m.status === 'scheduled' ? h('p', { class: 'muted' }, `Scheduled for ${when(m.sendAt)}`) : null,
               funnel(m.counts),
               m.lastError ? h('p', { class: 'error' }, m.lastError) : null,
+              refusals.has(m.id) ? h('p', { class: 'error cancel-error' }, refusals.get(m.id)) : null,
             ),
           )
         : [h('p', { class: 'empty card' }, 'No messages yet.')]),

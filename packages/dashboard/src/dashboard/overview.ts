@@ -19,8 +19,10 @@ export async function overview(): Promise<Element> {
   const subs = stats.subscriptions;
   const today = new Date().toISOString().slice(0, 10);
   const week = new Date(Date.now() - 6 * 86_400_000).toISOString().slice(0, 10);
-  const newToday = subs.byDay.find((d) => d.day === today)?.count ?? 0;
-  const newWeek = subs.byDay.filter((d) => d.day >= week).reduce((sum, d) => sum + d.count, 0);
+  const newToday = subs.byDay.find((d) => d.day === today)?.added ?? 0;
+  const lastWeek = subs.byDay.filter((d) => d.day >= week);
+  const newWeek = lastWeek.reduce((sum, d) => sum + d.added, 0);
+  const goneWeek = lastWeek.reduce((sum, d) => sum + d.removed, 0);
   const last = messages.items[0];
   const rate = (part: number, whole: number) => (whole ? `${Math.round((100 * part) / whole)}%` : '—');
   return h(
@@ -36,7 +38,7 @@ export async function overview(): Promise<Element> {
       'div',
       { class: 'stats' },
       stat('Subscribers', count(subs.total), 'active push subscriptions'),
-      stat('New today', count(newToday), `${count(newWeek)} in the last 7 days`),
+      stat('New today', count(newToday), `${count(newWeek)} new, ${count(goneWeek)} gone in the last 7 days`),
       stat('Push services', count(subs.byPushService.length), 'browsers reaching you'),
       stat(
         'Last message',

@@ -32,6 +32,7 @@ import type {
   SubscriptionStats,
   VapidKeyRecord,
 } from './storage.js';
+import { subscriberHistory } from './subscriber-history.js';
 
 type Row = Record<string, unknown>;
 type Queryable = pg.Pool | pg.PoolClient;
@@ -544,12 +545,20 @@ export class PostgresStorage implements Storage {
         'SELECT push_service_origin AS p, count(*) AS n FROM subscriptions GROUP BY push_service_origin ORDER BY n DESC, p',
       )
     ).map((r) => ({ pushService: String(r.p), count: Number(r.n) }));
-    const byDay = (
+    const held = (
       await this.#rows(
         `SELECT to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS d, count(*) AS n
-         FROM subscriptions GROUP BY d ORDER BY d`,
+         FROM subscriptions GROUP BY d`,
       )
     ).map((r) => ({ day: String(r.d), count: Number(r.n) }));
+    const removals = (
+      await this.#rows('SELECT created_day, removed_day, count FROM subscription_removals')
+    ).map((r) => ({
+      createdDay: String(r.created_day),
+      removedDay: String(r.removed_day),
+      count: Number(r.count),
+    }));
+    const byDay = subscriberHistory(held, removals);
     return { total: byPushService.reduce((sum, p) => sum + p.count, 0), byPushService, byDay };
   }
 
@@ -646,13 +655,15 @@ export class PostgresStorage implements Storage {
     return rows.map(toMessage);
   }
 
-  async cancelMessage(id: string): Promise<MessageRecord | undefined> {
+  async cancelMessage(
+    id: string,
+    from: readonly ('queued' | 'sending')[] = ['queued', 'sending'],
+  ): Promise<MessageRecord | undefined> {
     const now = Date.now();
     await this.#rows(
-      `UPDATE messages SET status = 'cancelled', updated_at = $1, completed_at = $1, lease_owner = NULL,
-         lease_expires_at = NULL
-       WHERE id = $2 AND status IN ('queued', 'sending')`,
-      [now, id],
+      `UPDATE messages SET status = 'cancelled', updated_at = $1, completed_at = $1
+       WHERE id = $2 AND status = ANY($3::text[])`,
+      [now, id, from],
     );
     return this.getMessage(id);
   }
@@ -734,7 +745,7 @@ export class PostgresStorage implements Storage {
 
   async #completeIfFinished(client: pg.PoolClient, messageId: string, now: number): Promise<void> {
     await client.query(
-      `UPDATE messages SET status = 'completed', completed_at = $1, lease_owner = NULL, lease_expires_at = NULL,
+      `UPDATE messages SET status = 'completed', completed_at = $1,
          targeted = greatest(targeted, sent + failed + gone)
        WHERE id = $2 AND status = 'sending' AND fanout_done
          AND NOT EXISTS (SELECT 1 FROM deliveries WHERE message_id = $2 AND status = 'retry')

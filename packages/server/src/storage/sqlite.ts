@@ -34,6 +34,7 @@ import type {
   SubscriptionStats,
   VapidKeyRecord,
 } from './storage.js';
+import { subscriberHistory } from './subscriber-history.js';
 
 type Row = Record<string, unknown>;
 
@@ -411,9 +412,17 @@ export class SqliteStorage implements Storage {
     const byPushService = this.#all(
       'SELECT push_service_origin AS p, count(*) AS n FROM subscriptions GROUP BY push_service_origin ORDER BY n DESC, p',
     ).map((r) => ({ pushService: String(r.p), count: Number(r.n) }));
-    const byDay = this.#all(
-      "SELECT strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS d, count(*) AS n FROM subscriptions GROUP BY d ORDER BY d",
+    const held = this.#all(
+      "SELECT strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS d, count(*) AS n FROM subscriptions GROUP BY d",
     ).map((r) => ({ day: String(r.d), count: Number(r.n) }));
+    const removals = this.#all('SELECT created_day, removed_day, count FROM subscription_removals').map(
+      (r) => ({
+        createdDay: String(r.created_day),
+        removedDay: String(r.removed_day),
+        count: Number(r.count),
+      }),
+    );
+    const byDay = subscriberHistory(held, removals);
     return { total: byPushService.reduce((sum, p) => sum + p.count, 0), byPushService, byDay };
   }
 
@@ -513,16 +522,19 @@ export class SqliteStorage implements Storage {
     ).map(toMessage);
   }
 
-  async cancelMessage(id: string): Promise<MessageRecord | undefined> {
+  async cancelMessage(
+    id: string,
+    from: readonly ('queued' | 'sending')[] = ['queued', 'sending'],
+  ): Promise<MessageRecord | undefined> {
     return this.#tx(() => {
       const now = Date.now();
       this.#run(
-        `UPDATE messages SET status = 'cancelled', updated_at = ?, completed_at = ?, lease_owner = NULL,
-           lease_expires_at = NULL
-         WHERE id = ? AND status IN ('queued', 'sending')`,
+        `UPDATE messages SET status = 'cancelled', updated_at = ?, completed_at = ?
+         WHERE id = ? AND status IN (SELECT value FROM json_each(?))`,
         now,
         now,
         id,
+        JSON.stringify(from),
       );
       const row = this.#get('SELECT * FROM messages WHERE id = ?', id);
       return row ? toMessage(row) : undefined;
@@ -591,7 +603,7 @@ export class SqliteStorage implements Storage {
 
   #completeIfFinished(messageId: string, now: number): void {
     this.#run(
-      `UPDATE messages SET status = 'completed', completed_at = ?, lease_owner = NULL, lease_expires_at = NULL,
+      `UPDATE messages SET status = 'completed', completed_at = ?,
          targeted = max(targeted, sent + failed + gone)
        WHERE id = ? AND status = 'sending' AND fanout_done = 1
          AND NOT EXISTS (SELECT 1 FROM deliveries WHERE message_id = ? AND status = 'retry')

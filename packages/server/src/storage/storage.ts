@@ -12,6 +12,8 @@
  *   refused (returns `false`), so a stalled worker never overwrites another's progress.
  */
 
+import type { SubscriberDay } from './subscriber-history.js';
+
 /** The content coding a subscription's browser expects (RFC 8291 `aes128gcm`, or legacy `aesgcm`). */
 export type ContentEncoding = 'aes128gcm' | 'aesgcm';
 
@@ -156,8 +158,11 @@ export interface SubscriptionStats {
   total: number;
   /** Subscriptions per push service origin, largest first. */
   byPushService: { pushService: string; count: number }[];
-  /** Subscriptions (still held) by the UTC day they were created, oldest first. */
-  byDay: { day: string; count: number }[];
+  /**
+   * The history, oldest first, one entry per UTC day on which subscriptions were created or
+   * removed: deleted and pruned subscriptions stay in it (`subscription_removals`, migration 4).
+   */
+  byDay: SubscriberDay[];
 }
 
 /** What a message is created from. */
@@ -308,8 +313,13 @@ export interface Storage {
   getMessage(id: string): Promise<MessageRecord | undefined>;
   /** Newest first; `before` is the id of the last message of the previous page. */
   listMessages(query: { before?: string; limit: number }): Promise<MessageRecord[]>;
-  /** Cancels a `queued` or `sending` message; returns it, or `undefined` if it does not exist. */
-  cancelMessage(id: string): Promise<MessageRecord | undefined>;
+  /**
+   * Cancels the message if its status is one of `from` (default `queued` or `sending`), in one
+   * statement, so a worker claiming it at the same moment either sees it cancelled or makes the
+   * cancel miss. Returns the message as it is afterwards (its status says whether the cancel
+   * took), or `undefined` if it does not exist.
+   */
+  cancelMessage(id: string, from?: readonly ('queued' | 'sending')[]): Promise<MessageRecord | undefined>;
 
   /**
    * Claims a fan-out chunk for `owner`, leased until `now + leaseMs`: first a chunk whose lease
@@ -347,6 +357,6 @@ export interface Storage {
    * counter. Returns how many were new.
    */
   recordReceipts(receipts: ReceiptInput[], now: number): Promise<number>;
-  /** Subscriber totals by push service and by day of creation. */
+  /** Subscriber totals by push service, and the subscriber history by day. */
   subscriptionStats(): Promise<SubscriptionStats>;
 }

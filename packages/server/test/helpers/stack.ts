@@ -22,10 +22,12 @@ export interface Stack {
   dispose(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+/** `env` adds to (or overrides) the Herald settings, e.g. `HERALD_CORS_ORIGINS`. */
+export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   const push = await PushService.start({ port: 0 });
   const dir = mkdtempSync(join(tmpdir(), 'herald-stack-'));
-  const sender = new WebPushSender();
+  // No crypto threads: a thread runs compiled JavaScript, not the sources the tests load.
+  const sender = new WebPushSender({ threads: 0 });
   const herald = await startHerald(
     loadConfig({
       HERALD_DATA_DIR: dir,
@@ -34,6 +36,7 @@ export async function startStack(): Promise<Stack> {
       HERALD_VAPID_SUBJECT: 'mailto:ops@example.com',
       HERALD_RATE_LIMIT: '0',
       HERALD_ALLOW_PUSH_HOSTS: '127.0.0.1:*',
+      ...env,
     }),
     { listen: true, sender, print: () => undefined, worker: { idleMs: 20 } },
   );

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { PostgresStorage } from '../../src/storage/postgres.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
@@ -14,6 +15,8 @@ export interface StorageFixture {
   storage: Storage;
   /** Opens another storage on the same database (a second process, as far as the data goes). */
   reopen(): Promise<Storage>;
+  /** Sets a subscription's creation time in the database, for tests of history across days. */
+  backdateSubscription(id: string, createdAt: number): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -28,6 +31,11 @@ export async function sqliteFixture(): Promise<StorageFixture> {
       const storage = SqliteStorage.open(file);
       opened.push(storage);
       return storage;
+    },
+    async backdateSubscription(id, createdAt) {
+      const db = new Database(file);
+      db.prepare('UPDATE subscriptions SET created_at = ? WHERE id = ?').run(createdAt, id);
+      db.close();
     },
     async dispose() {
       for (const storage of opened) await storage.close();
@@ -49,6 +57,12 @@ export async function postgresFixture(): Promise<StorageFixture> {
       const storage = await PostgresStorage.open({ connectionString: postgresUrl, schema, max: 4 });
       opened.push(storage);
       return storage;
+    },
+    async backdateSubscription(id, createdAt) {
+      const client = new pg.Client({ connectionString: postgresUrl, options: `-c search_path=${schema}` });
+      await client.connect();
+      await client.query('UPDATE subscriptions SET created_at = $1 WHERE id = $2', [createdAt, id]);
+      await client.end();
     },
     async dispose() {
       for (const storage of opened) await storage.close();

@@ -1,17 +1,22 @@
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { finished } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { ServerError } from '../../errors.js';
 import { prepareSubscription } from '../../push/prepare-subscription.js';
 import type { SubscriptionInput } from '../../storage/storage.js';
 import type { AppContext } from '../context.js';
-import { importEntries } from '../import-entries.js';
+import { type ImportEntry, importEntries } from '../import-entries.js';
 import { errorResponses } from '../schemas.js';
 
 /** Entries written per transaction: big enough to amortise the commit, small enough to stream. */
 const batchSize = 500;
 /** Rejections listed in full; past this only counted, so a garbage upload cannot bloat the answer. */
 const maxListedRejections = 1000;
-/** Entries accepted in one request. */
-const maxEntries = 1_000_000;
 
 const topicPattern = /^[A-Za-z0-9_.:-]{1,64}$/;
 
@@ -52,11 +57,89 @@ function shapeProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/** Parses and checks one entry; reports why it is unusable and returns nothing, or the input to store. */
+async function validEntry(
+  entry: ImportEntry,
+  context: AppContext,
+  reject: (line: number, reason: string) => void,
+): Promise<SubscriptionInput | undefined> {
+  if (entry.problem) {
+    reject(entry.line, entry.problem);
+    return undefined;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(entry.text);
+  } catch {
+    reject(entry.line, 'not valid JSON');
+    return undefined;
+  }
+  const problem = shapeProblem(value);
+  if (problem) {
+    reject(entry.line, problem);
+    return undefined;
+  }
+  const e = value as Record<string, unknown>;
+  const s = (e.subscription ?? e) as { endpoint: string; keys: { p256dh: string; auth: string } };
+  try {
+    return await prepareSubscription(
+      {
+        endpoint: s.endpoint,
+        p256dh: s.keys.p256dh,
+        auth: s.keys.auth,
+        applicationServerKey: (e.applicationServerKey ?? e.vapidPublicKey) as string | undefined,
+        contentEncoding: e.contentEncoding as 'aes128gcm' | 'aesgcm' | undefined,
+        topics: e.topics as string[] | undefined,
+        userId: e.userId as string | null | undefined,
+      },
+      context.endpoints,
+      context.keys,
+    );
+  } catch (error) {
+    if (!(error instanceof ServerError)) throw error;
+    reject(entry.line, error.message);
+    return undefined;
+  }
+}
+
+/** Writes the spooled inputs in transactions of `batchSize`, in the order they came. */
+async function writeSpooled(
+  spool: string,
+  context: AppContext,
+): Promise<{ created: number; updated: number }> {
+  const total = { created: 0, updated: 0 };
+  let batch: SubscriptionInput[] = [];
+  const seen = new Map<string, number>();
+  const write = async () => {
+    if (batch.length === 0) return;
+    const written = await context.storage.upsertSubscriptions(batch);
+    total.created += written.created;
+    total.updated += written.updated;
+    batch = [];
+    seen.clear();
+  };
+  for await (const line of createInterface({ input: createReadStream(spool), crlfDelay: Infinity })) {
+    const input = JSON.parse(line) as SubscriptionInput;
+    // The same endpoint twice in one batch: the later entry wins, as it would one by one.
+    const earlier = seen.get(input.endpoint);
+    if (earlier !== undefined) batch[earlier] = input;
+    else {
+      seen.set(input.endpoint, batch.length);
+      batch.push(input);
+    }
+    if (batch.length >= batchSize) await write();
+  }
+  await write();
+  return total;
+}
+
 /**
  * `POST /subscriptions/import`: a JSON array or NDJSON of subscriptions (each a
  * `PushSubscriptionJSON` or `{ subscription, topics?, userId?, applicationServerKey? }`), read as a
- * stream and written in batches, so 100,000 entries never sit in memory at once. Answers counts
- * and the line and reason of every rejected entry.
+ * stream and written in batches, so 100,000 entries never sit in memory at once. Valid entries
+ * are spooled to a temporary file until the body ends, so an import refused as a whole (more than
+ * `HERALD_IMPORT_MAX_ENTRIES`, or a body cut off) writes nothing. Answers counts and the line and
+ * reason of every rejected entry.
  *
  * @example
  * ```ts
@@ -102,6 +185,7 @@ export async function importRoutes(app: FastifyInstance, context: AppContext): P
     },
     async (request) => {
       const body = request.body as AsyncIterable<Buffer>;
+      const maxEntries = context.config.importMaxEntries;
       const result = {
         received: 0,
         created: 0,
@@ -113,69 +197,35 @@ export async function importRoutes(app: FastifyInstance, context: AppContext): P
         result.rejected++;
         if (result.errors.length < maxListedRejections) result.errors.push({ line, reason });
       };
-      let batch: SubscriptionInput[] = [];
-      const seen = new Map<string, number>();
-      const write = async () => {
-        if (batch.length === 0) return;
-        const written = await context.storage.upsertSubscriptions(batch);
-        result.created += written.created;
-        result.updated += written.updated;
-        batch = [];
-        seen.clear();
-      };
-      for await (const entry of importEntries(body)) {
-        result.received++;
-        if (result.received > maxEntries) {
-          throw new ServerError('ERR_INVALID_REQUEST', `an import holds at most ${maxEntries} entries`);
-        }
-        if (entry.problem) {
-          reject(entry.line, entry.problem);
-          continue;
-        }
-        let value: unknown;
+      // Valid entries wait in a temporary file until the whole body has been read: an import that
+      // turns out too long, or a body cut off half way, then writes nothing.
+      const dir = await mkdtemp(join(tmpdir(), 'herald-import-'));
+      const spool = join(dir, 'entries.ndjson');
+      try {
+        const out = createWriteStream(spool);
         try {
-          value = JSON.parse(entry.text);
-        } catch {
-          reject(entry.line, 'not valid JSON');
-          continue;
-        }
-        const problem = shapeProblem(value);
-        if (problem) {
-          reject(entry.line, problem);
-          continue;
-        }
-        const e = value as Record<string, unknown>;
-        const s = (e.subscription ?? e) as { endpoint: string; keys: { p256dh: string; auth: string } };
-        try {
-          const input = await prepareSubscription(
-            {
-              endpoint: s.endpoint,
-              p256dh: s.keys.p256dh,
-              auth: s.keys.auth,
-              applicationServerKey: (e.applicationServerKey ?? e.vapidPublicKey) as string | undefined,
-              contentEncoding: e.contentEncoding as 'aes128gcm' | 'aesgcm' | undefined,
-              topics: e.topics as string[] | undefined,
-              userId: e.userId as string | null | undefined,
-            },
-            context.endpoints,
-            context.keys,
-          );
-          // The same endpoint twice in one batch: the later entry wins, as it would one by one.
-          const earlier = seen.get(input.endpoint);
-          if (earlier !== undefined) batch[earlier] = input;
-          else {
-            seen.set(input.endpoint, batch.length);
-            batch.push(input);
+          for await (const entry of importEntries(body)) {
+            result.received++;
+            if (result.received > maxEntries) {
+              throw new ServerError(
+                'ERR_BODY_TOO_LARGE',
+                `an import holds at most ${maxEntries} entries; nothing was imported`,
+              );
+            }
+            const input = await validEntry(entry, context, reject);
+            if (input && !out.write(`${JSON.stringify(input)}\n`)) await once(out, 'drain');
           }
-        } catch (error) {
-          if (!(error instanceof ServerError)) throw error;
-          reject(entry.line, error.message);
-          continue;
+        } finally {
+          out.end();
+          await finished(out);
         }
-        if (batch.length >= batchSize) await write();
+        const written = await writeSpooled(spool, context);
+        result.created = written.created;
+        result.updated = written.updated;
+        return result;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
       }
-      await write();
-      return result;
     },
   );
 }

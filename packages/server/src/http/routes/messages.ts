@@ -198,27 +198,41 @@ export async function messageRoutes(app: FastifyInstance, context: AppContext): 
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post<{ Params: { id: string }; Querystring: { unlessStarted?: boolean } }>(
     '/messages/:id/cancel',
     {
       schema: {
         tags,
         summary: 'Cancel a message that has not finished (sends in flight may still land)',
+        description:
+          'With `unlessStarted=true` only a message still waiting (queued or scheduled) is cancelled: one ' +
+          'that a worker has started sending is refused with 409 `ERR_CONFLICT` and keeps sending. ' +
+          'The dashboard cancels scheduled messages this way.',
         params: idParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { unlessStarted: { type: 'boolean', default: false } },
+        },
         response: { 200: messageResponse, ...errorResponses },
       },
     },
     async (request) => {
-      const before = await context.storage.getMessage(request.params.id);
-      if (!before) throw new ServerError('ERR_NOT_FOUND', `no message with id "${request.params.id}"`);
-      const message = await context.storage.cancelMessage(request.params.id);
-      if (message?.status !== 'cancelled' || before.status === 'cancelled' || before.status === 'completed') {
-        throw new ServerError(
-          'ERR_CONFLICT',
-          `message ${request.params.id} has ${before.status} and cannot be cancelled`,
-        );
-      }
-      return messageView(message);
+      const { id } = request.params;
+      const before = await context.storage.getMessage(id);
+      if (!before) throw new ServerError('ERR_NOT_FOUND', `no message with id "${id}"`);
+      const message = await context.storage.cancelMessage(
+        id,
+        request.query.unlessStarted ? ['queued'] : ['queued', 'sending'],
+      );
+      if (message?.status === 'cancelled' && before.status !== 'cancelled') return messageView(message);
+      const now = message?.status ?? before.status;
+      throw new ServerError(
+        'ERR_CONFLICT',
+        now === 'sending'
+          ? `message ${id} has started sending and unlessStarted was set, so it was not cancelled`
+          : `message ${id} is ${now} and cannot be cancelled`,
+      );
     },
   );
 }

@@ -3,8 +3,9 @@ import type { AppContext } from '../context.js';
 import { errorResponses } from '../schemas.js';
 
 /**
- * `GET /stats` (admin): subscriber totals by push service and by day of creation, aggregated in
- * the database, for the dashboard's charts.
+ * `GET /stats` (admin): subscriber totals by push service, and the subscriber history by day
+ * (created, removed, held at the end of the day; removed subscriptions stay in it), for the
+ * dashboard's charts.
  *
  * @example
  * ```ts
@@ -21,7 +22,7 @@ export async function statsRoutes(app: FastifyInstance, context: AppContext): Pr
     {
       schema: {
         tags: ['stats'],
-        summary: 'Subscribers in total, by push service and by day of subscription',
+        summary: 'Subscribers in total, by push service, and day by day (added, removed, held)',
         response: {
           200: {
             type: 'object',
@@ -31,7 +32,18 @@ export async function statsRoutes(app: FastifyInstance, context: AppContext): Pr
                 properties: {
                   total: { type: 'integer' },
                   byPushService: counted('pushService'),
-                  byDay: counted('day'),
+                  byDay: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: {
+                        day: { type: 'string' },
+                        added: { type: 'integer' },
+                        removed: { type: 'integer' },
+                        total: { type: 'integer' },
+                      },
+                    },
+                  },
                 },
               },
             },
