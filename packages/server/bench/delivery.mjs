@@ -10,7 +10,8 @@
 //   postgres    PostgreSQL, --n subscriptions with 1 and with 2 worker processes; DB CPU per message
 // --json=<file> keeps the results; --svg=<dir> writes the throughput and memory plots;
 // --concurrency and --chunk-size set HERALD_CONCURRENCY and HERALD_CHUNK_SIZE of the server,
-// --node-options its NODE_OPTIONS (e.g. V8 heap flags, to study memory).
+// --node-options its NODE_OPTIONS (e.g. V8 heap flags, to study memory), --cpu-prof=<dir> writes
+// a V8 CPU profile of each server process.
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -124,7 +125,9 @@ function postgresCpuSeconds() {
 }
 
 function startHerald(env, role) {
-  const child = spawn(process.execPath, [bin, 'serve', '--role', role], {
+  // --cpu-prof=<dir>: a V8 CPU profile of each server process (written when it stops).
+  const profile = options['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${options['cpu-prof']}`] : [];
+  const child = spawn(process.execPath, [...profile, bin, 'serve', '--role', role], {
     env: {
       PATH: process.env.PATH,
       PORT: '0',

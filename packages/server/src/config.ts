@@ -34,7 +34,7 @@ export interface HeraldConfig {
    * HTTP port), `all` (default) does both. Any number of workers may share a PostgreSQL database.
    */
   role: 'api' | 'worker' | 'all';
-  /** `HERALD_CRYPTO_THREADS`: threads that encrypt pushes; default one per core, 0 encrypts on the event loop. */
+  /** `HERALD_CRYPTO_THREADS`: threads for each push's key agreement; default cores - 1, 0 does all on the event loop. */
   cryptoThreads: number | undefined;
   /** `HERALD_CONCURRENCY`: pushes a worker keeps in flight at once, default 256. */
   concurrency: number;

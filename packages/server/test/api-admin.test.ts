@@ -150,6 +150,31 @@ describe.each([
       expect((await inject('GET', '/api/v1/subscriptions?limit=0')).statusCode).toBe(400);
       expect((await inject('GET', '/api/v1/subscriptions?colour=red')).statusCode).toBe(400);
     });
+
+    test('a configuration problem reported by the push service shows as configError', async () => {
+      const id = await subscribe(['a']);
+      expect((await inject('GET', `/api/v1/subscriptions/${id}`)).json().configError).toBeNull();
+      // Scheduled an hour ahead, so this server's own worker leaves it to the claim below.
+      const sendAt = Date.now() + 3_600_000;
+      const created = await inject('POST', '/api/v1/messages', {
+        to: { subscriptionIds: [id] },
+        notification: { title: 'Hi' },
+        sendAt: new Date(sendAt).toISOString(),
+      });
+      expect(created.statusCode).toBe(202);
+      const claimed = await t.server.storage.claimChunk('test-worker', sendAt + 1, 30_000, 10);
+      expect(claimed?.targets.map((target) => target.id)).toEqual([id]);
+      const error = '403 Forbidden: the VAPID key does not match the subscription';
+      await t.server.storage.recordChunk(
+        claimed!.chunk,
+        'test-worker',
+        [{ subscriptionId: id, result: 'failed', attempts: 1, status: 403, error, configError: true }],
+        sendAt + 2,
+      );
+      expect((await inject('GET', `/api/v1/subscriptions/${id}`)).json().configError).toBe(error);
+      const listed = (await inject('GET', '/api/v1/subscriptions?topic=a')).json();
+      expect(listed.items).toMatchObject([{ id, configError: error }]);
+    });
   });
 
   describe('messages', () => {

@@ -21,7 +21,12 @@ describe.each([
     service = await PushService.start({ port: 0 });
     herald = await testServer(
       { HERALD_ALLOW_PUSH_HOSTS: '127.0.0.1:*', HERALD_SITE_URL: 'https://site.example/' },
-      { listen: true, sender: new WebPushSender({ timeout: 5_000 }), worker: { idleMs: 20 }, postgres },
+      {
+        listen: true,
+        sender: new WebPushSender({ threads: 0, timeoutMs: 5_000 }),
+        worker: { idleMs: 20 },
+        postgres,
+      },
     );
   });
   afterAll(async () => {

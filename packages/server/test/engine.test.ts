@@ -1,7 +1,7 @@
 import { PushService } from '@herald/push-service';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { PooledSender } from '../src/delivery/pooled-sender.js';
 import type { PushRequest, PushResponse, PushSender } from '../src/delivery/sender.js';
+import { WebPushSender } from '../src/delivery/webpush-sender.js';
 import { DeliveryWorker, type WorkerOptions } from '../src/delivery/worker.js';
 import { ReceiptTokens } from '../src/push/receipt-tokens.js';
 import type { MessageInput, Storage } from '../src/storage/storage.js';
@@ -75,7 +75,9 @@ async function rig(
   await keys.bootstrap();
   // A generous deadline: a push that times out is retried (at least once), and on a loaded
   // machine the push service in this process may answer slowly, which is not what these test.
-  const recorder = new Recorder(new PooledSender({ threads: 1, timeoutMs: 30_000 }));
+  // No crypto threads: a thread runs compiled JavaScript, not these sources; the threaded path
+  // runs in engine-processes.test.ts, which starts the built server.
+  const recorder = new Recorder(new WebPushSender({ threads: 0, timeoutMs: 30_000 }));
   const worker = new DeliveryWorker({
     storage,
     sender: recorder,

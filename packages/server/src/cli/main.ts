@@ -1,7 +1,7 @@
 import { describeService, PushService, parseCli, usage as pushServiceUsage } from '@herald/push-service';
 import { createApiKey } from '../auth/api-keys.js';
 import { configSources, type HeraldConfig } from '../config.js';
-import { PooledSender } from '../delivery/pooled-sender.js';
+import { WebPushSender } from '../delivery/webpush-sender.js';
 import { ServerError } from '../errors.js';
 import { checkVapidPublicKey } from '../push/subscription-keys.js';
 import { checkKeyPair } from '../push/vapid-pair.js';
@@ -49,7 +49,7 @@ async function serve(args: string[]): Promise<number> {
   const sender =
     config.role === 'api'
       ? undefined
-      : new PooledSender(config.cryptoThreads === undefined ? {} : { threads: config.cryptoThreads });
+      : new WebPushSender(config.cryptoThreads === undefined ? {} : { threads: config.cryptoThreads });
   const server = await startHerald(config, { logger: true, ...(sender ? { sender } : {}) });
   if (config.role === 'worker') console.log(`Herald worker started (${server.worker?.owner})`);
   await new Promise<void>((resolve) => {

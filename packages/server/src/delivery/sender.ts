@@ -28,6 +28,15 @@ export interface PushResponse {
   body: string;
 }
 
+/** A push whose encryption has started; {@link PreparedPush.send} POSTs it. */
+export interface PreparedPush {
+  /**
+   * Sends the push with `ttl` (RFC 8030 §5.2: the TTL that remains now, which may be less than
+   * when it was prepared). Rejects like {@link PushSender.send}, and with the encryption's error.
+   */
+  send(ttl: number): Promise<PushResponse>;
+}
+
 /**
  * Sends one push. Implementations encrypt (RFC 8291), sign (RFC 8292) and POST (RFC 8030); they
  * resolve with the push service's answer whatever its status, and reject only when no answer
@@ -41,5 +50,11 @@ export interface PushResponse {
  */
 export interface PushSender {
   send(request: PushRequest): Promise<PushResponse>;
+  /**
+   * Starts the encryption of a push that will be sent later: the worker prepares a whole chunk
+   * at once, so that its key agreements travel to the crypto threads in large batches, then
+   * sends each as a slot frees up. Optional: without it, the worker calls `send`.
+   */
+  prepare?(request: PushRequest): PreparedPush;
   close(): Promise<void>;
 }

@@ -10,11 +10,12 @@ import type {
   MessageRecord,
   PushTarget,
   Storage,
+  VapidKeyRecord,
 } from '../storage/storage.js';
 import type { VapidKeyRing } from '../vapid-key-ring.js';
 import { OriginGates } from './origin-gate.js';
 import { type Attempt, classify, defaultRetryPolicy, type RetryPolicy } from './outcome.js';
-import type { PushSender } from './sender.js';
+import type { PreparedPush, PushRequest, PushSender } from './sender.js';
 
 /** Options of {@link DeliveryWorker}. */
 export interface WorkerOptions {
@@ -67,8 +68,9 @@ type Unit =
  * an answer. A heartbeat extends the leases of the work in progress; a worker that dies (even by
  * SIGKILL) stops renewing them, and the chunks and retries it held are claimed again by another
  * worker (or the restarted one) once their lease has run out. Delivery is therefore at least
- * once: the subscribers of the chunks in progress when a worker dies (at most
- * `concurrency + 2 × batchSize` of them) may receive the message twice.
+ * once: the subscribers of the chunks a worker held when it died may receive the message twice.
+ * A chunk is held until its last push has an answer: usually two or three chunks, at worst
+ * `(concurrency + 2) × batchSize` subscribers (each push in flight from another chunk).
  *
  * Per push-service origin, {@link OriginGates} limits the pushes in flight and pauses an origin
  * that throttles: pushes that would wait are stored as retries instead (not counted as
@@ -95,6 +97,8 @@ export class DeliveryWorker {
   readonly #queue: (() => void)[] = [];
   /** Wakes the claiming loop when the queue has room for another chunk. */
   #roomWaiter: (() => void) | undefined;
+  /** Whether a push-service origin is Apple's, by origin. */
+  readonly #apple = new Map<string, boolean>();
 
   constructor(options: WorkerOptions) {
     this.#o = {
@@ -279,9 +283,11 @@ export class DeliveryWorker {
   async #sendAll(targets: Target[], message: MessageRecord): Promise<DeliveryOutcome[]> {
     return Promise.all(
       targets.map(async (target) => {
+        // The encryption of the whole chunk starts now; each push leaves when it gets a slot.
+        const early = this.#prepareEarly(target, message);
         await this.#slot();
         try {
-          return await this.#sendOne(target, message);
+          return await this.#sendOne(target, message, early);
         } finally {
           this.#releaseSlot();
         }
@@ -289,7 +295,76 @@ export class DeliveryWorker {
     );
   }
 
-  async #sendOne(target: Target, message: MessageRecord): Promise<DeliveryOutcome> {
+  /**
+   * Starts encrypting a push before it has a slot, so that a chunk's key agreements reach the
+   * crypto threads together. Resolves to nothing when the push will not be sent as is (its
+   * subscription deleted, key missing, TTL over, no VAPID subject for Apple): `#sendOne` then
+   * decides, as it does for everything else.
+   */
+  async #prepareEarly(target: Target, message: MessageRecord): Promise<PreparedPush | undefined> {
+    const subscription = target.target;
+    if (!subscription) return undefined;
+    const ttl = this.#remainingTtl(message, Date.now());
+    if (ttl === undefined || this.#needsSubject(subscription)) return undefined;
+    const key = await this.#o.keys.byId(subscription.vapidKeyId).catch(() => undefined);
+    return key ? this.#prepare(subscription, key, message, ttl) : undefined;
+  }
+
+  /** RFC 8030 §5.2: the TTL that remains (a retry never carries the original); none left, undefined. */
+  #remainingTtl(message: MessageRecord, now: number): number | undefined {
+    if (message.ttl === 0) return 0;
+    const ttl = Math.floor((message.sendAt + message.ttl * 1000 - now) / 1000);
+    return ttl > 0 ? ttl : undefined;
+  }
+
+  /** Apple refuses VAPID without a `sub`. */
+  #needsSubject(subscription: PushTarget): boolean {
+    return this.#o.vapidSubject === undefined && this.#appleOrigin(subscription.pushServiceOrigin);
+  }
+
+  #appleOrigin(origin: string): boolean {
+    let apple = this.#apple.get(origin);
+    if (apple === undefined) {
+      apple = appleHost.test(new URL(origin).hostname);
+      this.#apple.set(origin, apple);
+    }
+    return apple;
+  }
+
+  #prepare(
+    subscription: PushTarget,
+    key: Pick<VapidKeyRecord, 'publicKey' | 'privateKey'>,
+    message: MessageRecord,
+    ttl: number,
+  ): PreparedPush {
+    const request: PushRequest = {
+      endpoint: subscription.endpoint,
+      p256dh: subscription.p256dh,
+      auth: subscription.auth,
+      contentEncoding: subscription.contentEncoding,
+      vapidKey: { publicKey: key.publicKey, privateKey: key.privateKey },
+      vapidSubject: this.#o.vapidSubject,
+      payload: withDelivery(
+        message.payload,
+        message.id,
+        subscription.id,
+        this.#o.receipts.sign(message.id, subscription.id),
+      ),
+      ttl,
+      urgency: message.urgency,
+      topic: message.topic,
+    };
+    const { sender } = this.#o;
+    return sender.prepare
+      ? sender.prepare(request)
+      : { send: (remaining) => sender.send({ ...request, ttl: remaining }) };
+  }
+
+  async #sendOne(
+    target: Target,
+    message: MessageRecord,
+    early: Promise<PreparedPush | undefined>,
+  ): Promise<DeliveryOutcome> {
     const now = Date.now();
     const expiresAt = message.sendAt + message.ttl * 1000;
     const subscription = target.target;
@@ -302,16 +377,15 @@ export class DeliveryWorker {
       this.#o.metrics?.sends.inc({ result: outcome.result });
       return outcome;
     };
-    // RFC 8030 §5.2: a retry carries the TTL that remains, never the original; none left, no send.
-    const ttl = message.ttl === 0 ? 0 : Math.floor((expiresAt - now) / 1000);
-    if (message.ttl > 0 && ttl <= 0) {
+    const ttl = this.#remainingTtl(message, now);
+    if (ttl === undefined) {
       return finish({
         ...base,
         error: { message: 'the TTL ran out before the push could be sent', permanent: true },
       });
     }
     const origin = subscription.pushServiceOrigin;
-    if (appleHost.test(new URL(origin).hostname) && this.#o.vapidSubject === undefined) {
+    if (this.#needsSubject(subscription)) {
       return finish({
         ...base,
         error: {
@@ -353,23 +427,8 @@ export class DeliveryWorker {
     }
     const started = performance.now();
     try {
-      const response = await this.#o.sender.send({
-        endpoint: subscription.endpoint,
-        p256dh: subscription.p256dh,
-        auth: subscription.auth,
-        contentEncoding: subscription.contentEncoding,
-        vapidKey: { publicKey: key.publicKey, privateKey: key.privateKey },
-        vapidSubject: this.#o.vapidSubject,
-        payload: withDelivery(
-          message.payload,
-          message.id,
-          subscription.id,
-          this.#o.receipts.sign(message.id, subscription.id),
-        ),
-        ttl,
-        urgency: message.urgency,
-        topic: message.topic,
-      });
+      const prepared = (await early) ?? this.#prepare(subscription, key, message, ttl);
+      const response = await prepared.send(ttl);
       this.#o.metrics?.sendSeconds.observe({}, (performance.now() - started) / 1000);
       const { status } = response;
       if (status >= 200 && status < 300) this.#gates.succeeded(origin);

@@ -47,6 +47,11 @@ export const subscriptionSchema = {
     pushService: { type: 'string' },
     topics: { type: 'array', items: { type: 'string' } },
     userId: { type: ['string', 'null'] },
+    configError: {
+      type: ['string', 'null'],
+      description:
+        'The last configuration problem a push service reported for this subscription (it answered 400, 401 or 403, e.g. a VAPID key that does not match); null when none. The subscription is kept.',
+    },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
   },

@@ -11,6 +11,7 @@ export function subscriptionView(s: SubscriptionRecord) {
     pushService: s.pushServiceOrigin,
     topics: s.topics,
     userId: s.userId,
+    configError: s.configError,
     createdAt: new Date(s.createdAt).toISOString(),
     updatedAt: new Date(s.updatedAt).toISOString(),
   };

@@ -661,8 +661,7 @@ export class PostgresStorage implements Storage {
   ): Promise<MessageRecord | undefined> {
     const now = Date.now();
     await this.#rows(
-      `UPDATE messages SET status = 'cancelled', updated_at = $1, completed_at = $1, lease_owner = NULL,
-         lease_expires_at = NULL
+      `UPDATE messages SET status = 'cancelled', updated_at = $1, completed_at = $1
        WHERE id = $2 AND status = ANY($3::text[])`,
       [now, id, from],
     );
@@ -746,7 +745,7 @@ export class PostgresStorage implements Storage {
 
   async #completeIfFinished(client: pg.PoolClient, messageId: string, now: number): Promise<void> {
     await client.query(
-      `UPDATE messages SET status = 'completed', completed_at = $1, lease_owner = NULL, lease_expires_at = NULL,
+      `UPDATE messages SET status = 'completed', completed_at = $1,
          targeted = greatest(targeted, sent + failed + gone)
        WHERE id = $2 AND status = 'sending' AND fanout_done
          AND NOT EXISTS (SELECT 1 FROM deliveries WHERE message_id = $2 AND status = 'retry')

@@ -529,8 +529,7 @@ export class SqliteStorage implements Storage {
     return this.#tx(() => {
       const now = Date.now();
       this.#run(
-        `UPDATE messages SET status = 'cancelled', updated_at = ?, completed_at = ?, lease_owner = NULL,
-           lease_expires_at = NULL
+        `UPDATE messages SET status = 'cancelled', updated_at = ?, completed_at = ?
          WHERE id = ? AND status IN (SELECT value FROM json_each(?))`,
         now,
         now,
@@ -604,7 +603,7 @@ export class SqliteStorage implements Storage {
 
   #completeIfFinished(messageId: string, now: number): void {
     this.#run(
-      `UPDATE messages SET status = 'completed', completed_at = ?, lease_owner = NULL, lease_expires_at = NULL,
+      `UPDATE messages SET status = 'completed', completed_at = ?,
          targeted = max(targeted, sent + failed + gone)
        WHERE id = ? AND status = 'sending' AND fanout_done = 1
          AND NOT EXISTS (SELECT 1 FROM deliveries WHERE message_id = ? AND status = 'retry')

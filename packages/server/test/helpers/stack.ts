@@ -26,7 +26,8 @@ export interface Stack {
 export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   const push = await PushService.start({ port: 0 });
   const dir = mkdtempSync(join(tmpdir(), 'herald-stack-'));
-  const sender = new WebPushSender();
+  // No crypto threads: a thread runs compiled JavaScript, not the sources the tests load.
+  const sender = new WebPushSender({ threads: 0 });
   const herald = await startHerald(
     loadConfig({
       HERALD_DATA_DIR: dir,
