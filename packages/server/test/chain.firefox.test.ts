@@ -12,13 +12,15 @@
  * privileged script in that window; the test dispatches a click event on the alert's title there.
  * That event is the only simulated step (it is not OS-level input): from it on, everything is
  * Firefox's own — the alert's click handler, `notificationclick` in the worker with the user
- * activation that lets it open or focus windows, and the receipt.
+ * activation that lets it open or focus windows, and the receipt. That window has no action
+ * buttons: actions.firefox.test.ts presses those through Firefox's system backend.
  */
 import { join } from 'node:path';
 import { PushService } from '@herald/push-service';
-import { type Browser, launch, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { artifactsDir } from '../../sw/test/helpers/browser.js';
+import { launchFirefox } from './helpers/firefox.js';
 import { type Stack, startStack } from './helpers/stack.js';
 
 let stack: Stack;
@@ -105,16 +107,10 @@ async function openDemo(): Promise<void> {
 
 beforeAll(async () => {
   stack = await startStack();
-  // Firefox says hello to its push service at start-up; subscribing before that can hang.
-  const hello = stack.push.waitFor('ua:hello', () => true, 30_000);
-  browser = await launch({
-    browser: 'firefox',
-    executablePath: '/usr/bin/firefox-esr',
-    headless: true,
+  browser = await launchFirefox(stack, {
     args: ['--remote-allow-system-access'],
-    extraPrefsFirefox: { ...stack.push.firefoxPrefs(), 'dom.push.maxQuotaPerSubscription': 1000 },
+    prefs: { 'dom.push.maxQuotaPerSubscription': 1000 },
   });
-  await hello;
   page = await browser.newPage();
 }, 90_000);
 
