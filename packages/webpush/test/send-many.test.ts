@@ -64,6 +64,38 @@ describe.each(transportFactories)('sendMany over the %s transport', (_name, make
     expect(maxInFlight).toBe(6);
   });
 
+  test('refills freed slots in batches of an eighth of the concurrency', async () => {
+    const hold = { ...subscription, endpoint: `${server.url}/hold` };
+    let pulled = 0;
+    function* items(): Generator<Item> {
+      for (let id = 0; id < 24; id++) {
+        pulled++;
+        yield { id, subscription: hold, payload: null };
+      }
+    }
+    const release = () => held.shift()!.writeHead(201).end();
+    let results = 0;
+    const run = (async () => {
+      for await (const _ of sendMany(items(), { concurrency: 16, transport, allowHttp: true })) results++;
+    })();
+    while (held.length < 16) await sleep(5);
+    expect(pulled).toBe(16);
+    // One free slot of 16 is not yet a batch (16 / 8 = 2): nothing more is pulled.
+    release();
+    while (results < 1) await sleep(5);
+    await sleep(30);
+    expect(pulled).toBe(16);
+    // The second one is: two more are pulled at once.
+    release();
+    while (held.length < 16) await sleep(5);
+    expect(pulled).toBe(18);
+    while (results < 24) {
+      while (held.length > 0) release();
+      await sleep(5);
+    }
+    await run;
+  });
+
   test('pulls the input lazily: only when a slot frees', async () => {
     reset();
     let pulled = 0;
@@ -142,15 +174,20 @@ describe.each(transportFactories)('sendMany over the %s transport', (_name, make
     const controller = new AbortController();
     const reason = new Error('deploy');
     const hold = { ...subscription, endpoint: `${server.url}/hold` };
-    const items = Array.from({ length: 5 }, (_, id) => ({ id, subscription: hold }));
+    // More sends than share one abort controller inside sendMany: every one must be aborted.
+    const items = Array.from({ length: 20 }, (_, id) => ({ id, subscription: hold }));
     const run = async () => {
-      for await (const _ of sendMany(items, { transport, allowHttp: true, signal: controller.signal }));
+      const options = { concurrency: 20, transport, allowHttp: true, signal: controller.signal };
+      for await (const _ of sendMany(items, options));
     };
     const pending = run();
-    while (held.length < 5) await sleep(5);
+    while (held.length < 20) await sleep(5);
+    const closed = held.map((response) => new Promise((resolve) => response.once('close', resolve)));
     controller.abort(reason);
     await expect(pending).rejects.toBe(reason);
-    for (const response of held.splice(0)) response.destroy();
+    // The client gave up on each request: the server sees all 20 connections close.
+    await Promise.all(closed);
+    held.splice(0);
   });
 
   test('no signal collects a listener per send (regression: MaxListenersExceededWarning above 10 in flight)', async () => {

