@@ -9,9 +9,9 @@ const conditions = ['herald-source', 'node', 'import', 'default'];
 // ESM build of their dependencies (`pg-pool`) and fail. Node adds `import`/`require` itself.
 const nodeConditions = ['herald-source', 'node'];
 
-// Files that drive a real browser. They run after every other file, one at a time: on a 2-core
-// machine a browser sharing the CPU with the delivery engine's tests has been seen to
-// dispatch a DevTools-delivered push more than 20 s late.
+// Files that drive a real browser. They run after every other file, one at a time, so a browser
+// never competes for the two cores with the delivery engine's tests (its timeouts would then
+// measure the machine, not the code).
 const browserTests = [
   'packages/*/test/**/*.chromium.test.ts',
   'packages/*/test/**/*.firefox.test.ts',

@@ -10,8 +10,8 @@
 //   postgres    PostgreSQL, --n subscriptions with 1 and with 2 worker processes; DB CPU per message
 // --json=<file> keeps the results; --svg=<dir> writes the throughput and memory plots;
 // --concurrency and --chunk-size set HERALD_CONCURRENCY and HERALD_CHUNK_SIZE of the server,
-// --node-options its NODE_OPTIONS (e.g. V8 heap flags, to study memory), --cpu-prof=<dir> writes
-// a V8 CPU profile of each server process.
+// --node-options its NODE_OPTIONS (e.g. V8 heap flags, to study memory), --cpu-prof=<dir> and
+// --heap-prof=<dir> write a V8 CPU or allocation profile of each server process.
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -125,8 +125,12 @@ function postgresCpuSeconds() {
 }
 
 function startHerald(env, role) {
-  // --cpu-prof=<dir>: a V8 CPU profile of each server process (written when it stops).
-  const profile = options['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${options['cpu-prof']}`] : [];
+  // --cpu-prof=<dir> / --heap-prof=<dir>: a V8 CPU or sampling allocation profile of each server
+  // process (written when it stops).
+  const profile = [
+    ...(options['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${options['cpu-prof']}`] : []),
+    ...(options['heap-prof'] ? ['--heap-prof', `--heap-prof-dir=${options['heap-prof']}`] : []),
+  ];
   const child = spawn(process.execPath, [...profile, bin, 'serve', '--role', role], {
     env: {
       PATH: process.env.PATH,
@@ -393,8 +397,10 @@ async function postgresScaleOut() {
     for (const workers of [1, 2]) {
       const apiServer = startHerald(env, 'api');
       const base = await apiServer.ready;
-      // Each worker gets half the cores for its crypto threads, so two workers do not oversubscribe.
-      const threads = String(Math.max(1, Math.floor(cpus().length / workers)));
+      // The server's own rule (cores - 1 crypto threads) applied to each worker's share of the
+      // cores, so two workers do not oversubscribe: on 2 cores, 1 worker has 1 thread and each of
+      // 2 workers does its key agreements on its event loop.
+      const threads = String(Math.max(0, Math.floor(cpus().length / workers) - 1));
       const workerProcesses = Array.from({ length: workers }, () =>
         startHerald({ ...env, HERALD_CRYPTO_THREADS: threads }, 'worker'),
       );

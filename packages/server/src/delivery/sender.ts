@@ -51,9 +51,9 @@ export interface PreparedPush {
 export interface PushSender {
   send(request: PushRequest): Promise<PushResponse>;
   /**
-   * Starts the encryption of a push that will be sent later: the worker prepares a whole chunk
-   * at once, so that its key agreements travel to the crypto threads in large batches, then
-   * sends each as a slot frees up. Optional: without it, the worker calls `send`.
+   * Starts the encryption of a push that will be sent later: the worker prepares the pushes
+   * waiting for a slot in blocks, so that their key agreements travel to the crypto threads in
+   * batches, then sends each as a slot frees up. Optional: without it, the worker calls `send`.
    */
   prepare?(request: PushRequest): PreparedPush;
   close(): Promise<void>;

@@ -54,6 +54,12 @@ interface Target {
   attempts: number;
 }
 
+/** A push waiting for a slot: `prepare` starts its encryption, `resume` lets it go. */
+interface Waiting {
+  prepare: () => void;
+  resume: () => void;
+}
+
 /** Claimed work: a fan-out chunk, or the due retries of one message. */
 type Unit =
   | { kind: 'chunk'; claimed: ClaimedChunk }
@@ -93,8 +99,10 @@ export class DeliveryWorker {
   #wake: (() => void) | undefined;
   /** Pushes started and not yet answered (at most `concurrency`). */
   #active = 0;
-  /** Claimed pushes waiting for one of the `concurrency` slots. */
-  readonly #queue: (() => void)[] = [];
+  /** Claimed pushes waiting for one of the `concurrency` slots, in order. */
+  readonly #queue: Waiting[] = [];
+  /** How many of the first pushes in `#queue` have their encryption started. */
+  #ahead = 0;
   /** Wakes the claiming loop when the queue has room for another chunk. */
   #roomWaiter: (() => void) | undefined;
   /** Whether a push-service origin is Apple's, by origin. */
@@ -218,19 +226,44 @@ export class DeliveryWorker {
     }
   }
 
-  /** Takes one of the `concurrency` slots, waiting in line for it. */
-  #slot(): Promise<void> | undefined {
+  /**
+   * Takes one of the `concurrency` slots, waiting in line for it; `prepare` (the push's
+   * encryption) runs before the slot is granted, at the latest when it is.
+   */
+  #slot(prepare: () => void): Promise<void> | undefined {
     if (this.#active < this.#o.concurrency) {
       this.#active++;
+      prepare();
       return undefined;
     }
-    return new Promise<void>((resolve) => this.#queue.push(resolve));
+    const waiting = new Promise<void>((resume) => this.#queue.push({ resume, prepare }));
+    this.#prepareAhead();
+    return waiting;
+  }
+
+  /**
+   * Starts the encryption of the pushes next in line, up to `concurrency` ahead of the sending:
+   * enough that a push finds its request built when it gets a slot, few enough that the rest of
+   * the line holds no built requests. The line is topped up only once half of that is used, so
+   * the key agreements reach the crypto threads in batches rather than one per answer.
+   */
+  #prepareAhead(): void {
+    const limit = this.#o.concurrency;
+    if (this.#ahead > limit / 2) return;
+    const end = Math.min(limit, this.#queue.length);
+    for (let i = this.#ahead; i < end; i++) this.#queue[i]!.prepare();
+    this.#ahead = Math.max(this.#ahead, end);
   }
 
   #releaseSlot(): void {
     const next = this.#queue.shift();
-    if (next) next();
-    else this.#active--;
+    if (next) {
+      // Started pushes are the first `#ahead` of the line.
+      if (this.#ahead > 0) this.#ahead--;
+      else next.prepare();
+      next.resume();
+      this.#prepareAhead();
+    } else this.#active--;
     const waiter = this.#roomWaiter;
     if (waiter && this.#queue.length < this.#o.batchSize) {
       this.#roomWaiter = undefined;
@@ -283,9 +316,11 @@ export class DeliveryWorker {
   async #sendAll(targets: Target[], message: MessageRecord): Promise<DeliveryOutcome[]> {
     return Promise.all(
       targets.map(async (target) => {
-        // The encryption of the whole chunk starts now; each push leaves when it gets a slot.
-        const early = this.#prepareEarly(target, message);
-        await this.#slot();
+        // The encryption starts while the push waits in line (see #prepareAhead).
+        let early: Promise<PreparedPush | undefined> = Promise.resolve(undefined);
+        await this.#slot(() => {
+          early = this.#prepareEarly(target, message);
+        });
         try {
           return await this.#sendOne(target, message, early);
         } finally {
@@ -296,8 +331,8 @@ export class DeliveryWorker {
   }
 
   /**
-   * Starts encrypting a push before it has a slot, so that a chunk's key agreements reach the
-   * crypto threads together. Resolves to nothing when the push will not be sent as is (its
+   * Starts encrypting a push before it has a slot, so that key agreements reach the crypto
+   * threads in batches. Resolves to nothing when the push will not be sent as is (its
    * subscription deleted, key missing, TTL over, no VAPID subject for Apple): `#sendOne` then
    * decides, as it does for everything else.
    */
