@@ -15,6 +15,7 @@ import type {
 import type { VapidKeyRing } from '../vapid-key-ring.js';
 import { OriginGates } from './origin-gate.js';
 import { type Attempt, classify, defaultRetryPolicy, type RetryPolicy } from './outcome.js';
+import { SendLine } from './send-line.js';
 import type { PreparedPush, PushRequest, PushSender } from './sender.js';
 
 /** Options of {@link DeliveryWorker}. */
@@ -54,12 +55,6 @@ interface Target {
   attempts: number;
 }
 
-/** A push waiting for a slot: `prepare` starts its encryption, `resume` lets it go. */
-interface Waiting {
-  prepare: () => void;
-  resume: () => void;
-}
-
 /** Claimed work: a fan-out chunk, or the due retries of one message. */
 type Unit =
   | { kind: 'chunk'; claimed: ClaimedChunk }
@@ -97,14 +92,8 @@ export class DeliveryWorker {
   #running: Promise<void> | undefined;
   #stopping = false;
   #wake: (() => void) | undefined;
-  /** Pushes started and not yet answered (at most `concurrency`). */
-  #active = 0;
-  /** Claimed pushes waiting for one of the `concurrency` slots, in order. */
-  readonly #queue: Waiting[] = [];
-  /** How many of the first pushes in `#queue` have their encryption started. */
-  #ahead = 0;
-  /** Wakes the claiming loop when the queue has room for another chunk. */
-  #roomWaiter: (() => void) | undefined;
+  /** The claimed pushes: slots in flight, the line waiting, encryption started ahead. */
+  readonly #line: SendLine;
   /** Whether a push-service origin is Apple's, by origin. */
   readonly #apple = new Map<string, boolean>();
 
@@ -118,6 +107,7 @@ export class DeliveryWorker {
       ...options,
     };
     this.#gates = new OriginGates({ concurrency: options.originConcurrency ?? this.#o.concurrency });
+    this.#line = new SendLine(this.#o.concurrency, this.#o.batchSize);
   }
 
   /** Starts the loop in the background. */
@@ -177,7 +167,7 @@ export class DeliveryWorker {
     let lastRetryPoll = 0;
     try {
       while (!this.#stopping) {
-        await this.#room();
+        await this.#line.room();
         let units: Unit[] = [];
         const now = Date.now();
         if (now - lastRetryPoll >= retryPollMs) {
@@ -211,64 +201,6 @@ export class DeliveryWorker {
       clearInterval(heartbeat);
     }
     return worked;
-  }
-
-  /**
-   * Waits until fewer than a chunk's worth of claimed pushes wait for a slot: the next chunk is
-   * claimed while the previous one still sends, and what a worker holds stays bounded (at most
-   * `concurrency` sending plus two chunks waiting).
-   */
-  async #room(): Promise<void> {
-    while (this.#queue.length >= this.#o.batchSize) {
-      await new Promise<void>((resolve) => {
-        this.#roomWaiter = resolve;
-      });
-    }
-  }
-
-  /**
-   * Takes one of the `concurrency` slots, waiting in line for it; `prepare` (the push's
-   * encryption) runs before the slot is granted, at the latest when it is.
-   */
-  #slot(prepare: () => void): Promise<void> | undefined {
-    if (this.#active < this.#o.concurrency) {
-      this.#active++;
-      prepare();
-      return undefined;
-    }
-    const waiting = new Promise<void>((resume) => this.#queue.push({ resume, prepare }));
-    this.#prepareAhead();
-    return waiting;
-  }
-
-  /**
-   * Starts the encryption of the pushes next in line, up to `concurrency` ahead of the sending:
-   * enough that a push finds its request built when it gets a slot, few enough that the rest of
-   * the line holds no built requests. The line is topped up only once half of that is used, so
-   * the key agreements reach the crypto threads in batches rather than one per answer.
-   */
-  #prepareAhead(): void {
-    const limit = this.#o.concurrency;
-    if (this.#ahead > limit / 2) return;
-    const end = Math.min(limit, this.#queue.length);
-    for (let i = this.#ahead; i < end; i++) this.#queue[i]!.prepare();
-    this.#ahead = Math.max(this.#ahead, end);
-  }
-
-  #releaseSlot(): void {
-    const next = this.#queue.shift();
-    if (next) {
-      // Started pushes are the first `#ahead` of the line.
-      if (this.#ahead > 0) this.#ahead--;
-      else next.prepare();
-      next.resume();
-      this.#prepareAhead();
-    } else this.#active--;
-    const waiter = this.#roomWaiter;
-    if (waiter && this.#queue.length < this.#o.batchSize) {
-      this.#roomWaiter = undefined;
-      waiter();
-    }
   }
 
   /** Claims due retries, one unit per message. */
@@ -316,15 +248,15 @@ export class DeliveryWorker {
   async #sendAll(targets: Target[], message: MessageRecord): Promise<DeliveryOutcome[]> {
     return Promise.all(
       targets.map(async (target) => {
-        // The encryption starts while the push waits in line (see #prepareAhead).
+        // The encryption starts while the push waits in line (see SendLine).
         let early: Promise<PreparedPush | undefined> = Promise.resolve(undefined);
-        await this.#slot(() => {
+        await this.#line.take(() => {
           early = this.#prepareEarly(target, message);
         });
         try {
           return await this.#sendOne(target, message, early);
         } finally {
-          this.#releaseSlot();
+          this.#line.release();
         }
       }),
     );
