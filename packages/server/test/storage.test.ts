@@ -344,6 +344,29 @@ describe.each(storageFixtures)('storage on $dialect', ({ create }) => {
     expect(await storage.queueDepth()).toEqual({ messages: 0, retries: 0 });
   });
 
+  test('subscriptions: registering again (one by one or in a batch) clears configError', async () => {
+    const ids = [];
+    for (let n = 0; n < 2; n++) ids.push((await storage.upsertSubscription(input(n))).id);
+    await storage.createMessage(message());
+    const now = Date.now();
+    const claimed = (await storage.claimChunk('w', now, 10_000, 10))!;
+    const failed = (subscriptionId: string) => ({
+      subscriptionId,
+      result: 'failed' as const,
+      attempts: 1,
+      status: 403,
+      error: 'VAPID key mismatch',
+      configError: true,
+    });
+    await storage.recordChunk(claimed.chunk, 'w', ids.map(failed), now);
+    for (const id of ids) {
+      expect(await storage.getSubscription(id)).toMatchObject({ configError: 'VAPID key mismatch' });
+    }
+    await storage.upsertSubscription(input(0, { p256dh: 'p256dh-new' }));
+    await storage.upsertSubscriptions([input(1, { p256dh: 'p256dh-new' })]);
+    for (const id of ids) expect(await storage.getSubscription(id)).toMatchObject({ configError: null });
+  });
+
   test('queue: a cancelled message refuses further fan-out and its retries are not handed out', async () => {
     await storage.upsertSubscription(input(1));
     await storage.upsertSubscription(input(2));

@@ -339,7 +339,7 @@ export class PostgresStorage implements Storage {
         content_encoding = excluded.content_encoding, vapid_key_id = excluded.vapid_key_id,
         push_service_origin = excluded.push_service_origin,
         user_id = CASE WHEN $10::boolean THEN excluded.user_id ELSE subscriptions.user_id END,
-        revision = subscriptions.revision + 1, updated_at = excluded.updated_at
+        config_error = NULL, revision = subscriptions.revision + 1, updated_at = excluded.updated_at
       RETURNING id, revision
     ), d AS (
       DELETE FROM subscription_topics t USING s
@@ -466,7 +466,7 @@ export class PostgresStorage implements Storage {
                content_encoding = excluded.content_encoding, vapid_key_id = excluded.vapid_key_id,
                push_service_origin = excluded.push_service_origin,
                ${setUser ? 'user_id = excluded.user_id,' : ''}
-               revision = subscriptions.revision + 1, updated_at = excluded.updated_at
+               config_error = NULL, revision = subscriptions.revision + 1, updated_at = excluded.updated_at
              RETURNING id, endpoint, revision
            ), t AS (
              SELECT s.id, u.topics FROM s JOIN u ON u.endpoint = s.endpoint WHERE u.topics IS NOT NULL

@@ -291,7 +291,7 @@ export class SqliteStorage implements Storage {
          content_encoding = excluded.content_encoding, vapid_key_id = excluded.vapid_key_id,
          push_service_origin = excluded.push_service_origin,
          user_id = CASE WHEN ? THEN excluded.user_id ELSE subscriptions.user_id END,
-         revision = subscriptions.revision + 1, updated_at = excluded.updated_at
+         config_error = NULL, revision = subscriptions.revision + 1, updated_at = excluded.updated_at
        RETURNING id, revision`,
       newId('sub', now),
       input.endpoint,
