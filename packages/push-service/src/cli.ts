@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseCliArgs } from '@herald/webpush/node';
 import { PushServiceError } from './errors.js';
 import type { PushService, PushServiceOptions } from './service.js';
 
@@ -36,7 +36,7 @@ export const usage = `Usage: herald-push-service --port <n> [--host <addr>] [--d
 export function parseCli(argv: string[]): PushServiceOptions | 'help' {
   let values: ReturnType<typeof parse>['values'];
   function parse() {
-    return parseArgs({
+    return parseCliArgs({
       args: argv,
       strict: true,
       options: {

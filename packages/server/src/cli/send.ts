@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseCliArgs } from '@herald/webpush/node';
 import { ServerError } from '../errors.js';
 import { progressLine } from './progress-bar.js';
 
@@ -32,7 +32,7 @@ export async function send(
   env: Record<string, string | undefined>,
   out: { write(text: string): void; isTTY?: boolean },
 ): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCliArgs({
     args,
     strict: true,
     options: {

@@ -1,4 +1,5 @@
-import { type ParseArgsConfig, parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
+import { parseCliArgs } from '@herald/webpush/node';
 import { configSources, type HeraldConfig, loadConfig } from '../config.js';
 
 /** `parseArgs` options for every configuration flag (`--port`, `--data-dir`, ...). */
@@ -22,7 +23,7 @@ export function parseCommand(
   env: Record<string, string | undefined>,
   options: NonNullable<ParseArgsConfig['options']> = {},
 ): { config: HeraldConfig; values: Record<string, string | boolean | undefined>; positionals: string[] } {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCliArgs({
     args,
     options: { ...configFlagOptions, ...options },
     strict: true,

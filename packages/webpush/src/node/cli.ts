@@ -1,4 +1,10 @@
 #!/usr/bin/env node
+import { ProxyAgent } from 'undici';
+import { WebPushError } from '../errors.js';
+import type { Urgency } from '../request.js';
+import type { SendResult } from '../send/classify.js';
+import { sendNotification } from '../send/send-notification.js';
+import { generateVapidKeys } from '../vapid/keys.js';
 /**
  * `herald-webpush`: a drop-in for web-push's command line tool, on `@herald/webpush`.
  *
@@ -16,13 +22,7 @@
  *
  * @packageDocumentation
  */
-import { parseArgs } from 'node:util';
-import { ProxyAgent } from 'undici';
-import { WebPushError } from '../errors.js';
-import type { Urgency } from '../request.js';
-import type { SendResult } from '../send/classify.js';
-import { sendNotification } from '../send/send-notification.js';
-import { generateVapidKeys } from '../vapid/keys.js';
+import { parseCliArgs } from './cli-args.js';
 import { createUndiciTransport } from './undici-transport.js';
 
 const usage = `Usage:
@@ -143,7 +143,7 @@ async function send(values: Record<string, string | boolean | undefined>, io: Io
 async function run(args: readonly string[], io: Io): Promise<number> {
   const [command, ...rest] = args;
   try {
-    const { values } = parseArgs({
+    const { values } = parseCliArgs({
       args: rest,
       strict: true,
       options: {

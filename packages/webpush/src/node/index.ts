@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 
+export { parseCliArgs } from './cli-args.js';
 export {
   createParallelBackend,
   type ParallelBackend,
