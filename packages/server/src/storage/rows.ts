@@ -25,16 +25,9 @@ const strOrNull = (value: unknown): string | null =>
 /** Maps a `subscriptions` row and its topics. */
 export function toSubscription(row: Row, topics: string[]): SubscriptionRecord {
   return {
-    id: String(row.id),
-    endpoint: String(row.endpoint),
-    p256dh: String(row.p256dh),
-    auth: String(row.auth),
-    contentEncoding: row.content_encoding as ContentEncoding,
-    vapidKeyId: String(row.vapid_key_id),
-    pushServiceOrigin: String(row.push_service_origin),
+    ...toPushTarget(row),
     topics: [...topics].sort(),
     userId: strOrNull(row.user_id),
-    revision: num(row.revision),
     configError: strOrNull(row.config_error),
     createdAt: num(row.created_at),
     updatedAt: num(row.updated_at),
