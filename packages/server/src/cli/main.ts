@@ -1,4 +1,5 @@
 import { describeService, PushService, parseCli, usage as pushServiceUsage } from '@herald/push-service';
+import { nativeAgreement } from '@herald/webpush/node';
 import { createApiKey } from '../auth/api-keys.js';
 import { configSources, type HeraldConfig } from '../config.js';
 import { WebPushSender } from '../delivery/webpush-sender.js';
@@ -51,6 +52,7 @@ async function serve(args: string[]): Promise<number> {
       ? undefined
       : new WebPushSender(config.cryptoThreads === undefined ? {} : { threads: config.cryptoThreads });
   const server = await startHerald(config, { logger: true, ...(sender ? { sender } : {}) });
+  if (sender) console.log(`Herald delivery: ${describeCrypto(sender.threads)}`);
   if (config.role === 'worker') console.log(`Herald worker started (${server.worker?.owner})`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -59,6 +61,13 @@ async function serve(args: string[]): Promise<number> {
   });
   await server.close();
   return 0;
+}
+
+function describeCrypto(threads: number): string {
+  const where = threads === 0 ? 'on the event loop' : `on ${threads} thread${threads === 1 ? '' : 's'}`;
+  return nativeAgreement
+    ? `key agreements ${where}, through @herald/ecdh-native`
+    : `key agreements ${where}, through node:crypto (without @herald/ecdh-native: about half the speed)`;
 }
 
 async function keys(args: string[]): Promise<number> {

@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 
+export { nativeAgreement } from './agreement-batch.js';
 export { parseCliArgs } from './cli-args.js';
 export {
   createParallelBackend,

@@ -21,6 +21,7 @@ import type {
 } from '../crypto/backend.js';
 import { assertPrivateScalar, assertUncompressedPoint } from '../crypto/key-checks.js';
 import { WebPushError } from '../errors.js';
+import { agreeBatch, readAgreement } from './agreement-batch.js';
 
 // DER prefix of a SubjectPublicKeyInfo for an uncompressed P-256 point (RFC 5480): importing
 // SPKI DER skips the JWK parsing and base64 round trip.
@@ -60,8 +61,6 @@ function privateKeyObject(keyPair: RawKeyPair): KeyObject {
 function bytes(buffer: Buffer): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
-
-const sharedEcdh = createECDH('prime256v1');
 
 // Each message needs a 16-byte salt. One randomFillSync call per message cost 2-3% of a send;
 // small requests are served from a pool refilled 4 KiB at a time (as Node's randomUUID does).
@@ -115,17 +114,8 @@ export const backend: CryptoBackend = {
 
   async ephemeralAgreement(peerPublicKey) {
     assertUncompressedPoint(peerPublicKey);
-    // generateKeys() replaces the key pair of the object it is called on: one shared ECDH
-    // object gives a new key pair per message (RFC 8291 §3.1) without a new JS and native
-    // object each time (8% of buildPushRequest's CPU, counting the garbage collection). The
-    // two calls below run back to back on one thread, so no other message can interleave.
-    const ecdh = sharedEcdh;
-    const publicKey = ecdh.generateKeys();
-    try {
-      return { publicKey: bytes(publicKey), secret: bytes(ecdh.computeSecret(peerPublicKey)) };
-    } catch (cause) {
-      throw new WebPushError('ERR_INVALID_KEY', 'public key is not a point on the P-256 curve', { cause });
-    }
+    // A new key pair per message (RFC 8291 §3.1), on @herald/ecdh-native when it is built.
+    return readAgreement(agreeBatch(peerPublicKey), 0);
   },
 
   async importEcdhPrivateKey(keyPair) {

@@ -3,8 +3,9 @@ import { Worker } from 'node:worker_threads';
 import type { CryptoBackend, EphemeralAgreement } from '../crypto/backend.js';
 import { assertUncompressedPoint } from '../crypto/key-checks.js';
 import { WebPushError } from '../errors.js';
+import { peerLength, readAgreement } from './agreement-batch.js';
 import { backend as nodeBackend } from './node-backend.js';
-import { type AgreementBatch, type AgreementResults, peerLength, resultLength } from './parallel-worker.js';
+import type { AgreementBatch, AgreementResults } from './parallel-worker.js';
 
 /**
  * Options of {@link createParallelBackend}.
@@ -141,14 +142,10 @@ export function createParallelBackend(options?: ParallelBackendOptions): Paralle
     // An idle worker must not keep the process alive; one with work must.
     if (thread.load === 0) thread.worker.unref();
     for (let i = 0; i < jobs.length; i++) {
-      const at = i * resultLength;
-      if (results[at] === 0) {
-        jobs[i]!.resolve({
-          publicKey: results.subarray(at + 1, at + 66),
-          secret: results.subarray(at + 66, at + resultLength),
-        });
-      } else {
-        jobs[i]!.reject(new WebPushError('ERR_INVALID_KEY', 'public key is not a point on the P-256 curve'));
+      try {
+        jobs[i]!.resolve(readAgreement(results, i));
+      } catch (error) {
+        jobs[i]!.reject(error);
       }
     }
     if (queue.length > 0) flush();
