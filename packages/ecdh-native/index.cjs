@@ -1,5 +1,5 @@
 'use strict';
-// The compiled addon, or `agree: undefined` with the reason when it was not built or does not
+// The compiled addon, or `derive: undefined` with the reason when it was not built or does not
 // load (another Node ABI, a runtime without Node-API).
 let binding;
 let loadError;
@@ -8,4 +8,4 @@ try {
 } catch (error) {
   loadError = error;
 }
-module.exports = { agree: binding?.agree, loadError };
+module.exports = { derive: binding?.derive, loadError };

@@ -1,6 +1,8 @@
 /*
- * RFC 8291 §3.1, sender side, for a batch of subscribers: for each one, a new P-256 key pair and
- * the ECDH secret with the subscriber's public key.
+ * RFC 8291 §3.1-3.4 with RFC 8188 §2.2-2.3, sender side, for a batch of subscribers: for each
+ * one, a new P-256 key pair, the ECDH secret with the subscriber's public key, and the aes128gcm
+ * content-encryption key and nonce that secret, the subscriber's auth secret and the message's
+ * salt give. What is left to the caller is one AES-128-GCM seal.
  *
  * This is what node:crypto's ECDH object does (EC_KEY_generate_key, then ECDH_compute_key) with
  * one step left out: `ecdh.computeSecret()` re-validates the object's own key pair on every call
@@ -17,12 +19,21 @@
 #include <node_api.h>
 #include <openssl/ec.h>
 #include <openssl/ecdh.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/obj_mac.h>
 #include <stdlib.h>
+#include <string.h>
 
-/* Bytes of a peer key in the input and of one record in the output. */
+/* One input: the peer's key (65), its auth secret (16), the message's salt (16). */
 #define PEER_LENGTH 65
-#define RECORD_LENGTH 98
+#define INPUT_LENGTH 97
+/* One record: status (1), the new public key (65), the ECDH secret (32), CEK (16), NONCE (12). */
+#define RECORD_LENGTH 126
+#define PUBLIC_AT 1
+#define SECRET_AT 66
+#define CEK_AT 98
+#define NONCE_AT 114
 #define STATUS_DONE 0
 #define STATUS_BAD_POINT 1
 #define STATUS_FAILED 2
@@ -64,42 +75,81 @@ static int byte_array(napi_env env, napi_value value, unsigned char **data, size
   return 1;
 }
 
-/* One record: status byte, the new public key (65 bytes), the shared secret (32 bytes). */
-static void agree_one(State *state, const unsigned char *peer, unsigned char *record) {
+static int hmac_sha256(const unsigned char *key, size_t key_length, const unsigned char *data,
+                       size_t data_length, unsigned char out[32]) {
+  unsigned int length = 0;
+  return HMAC(EVP_sha256(), key, (int)key_length, data, data_length, out, &length) != NULL && length == 32;
+}
+
+/* RFC 8291 §3.4 and RFC 8188 §2.2-2.3, each HKDF-Expand being one HMAC block (RFC 5869 §2.3):
+ *   PRK_key = HMAC(auth, ecdh_secret); IKM = HMAC(PRK_key, "WebPush: info" 0 ua as 1)
+ *   PRK = HMAC(salt, IKM); CEK = HMAC(PRK, "Content-Encoding: aes128gcm" 0 1)[0..16]
+ *   NONCE = HMAC(PRK, "Content-Encoding: nonce" 0 1)[0..12] */
+static int key_schedule(const unsigned char *ua_public, const unsigned char *auth, const unsigned char *salt,
+                        const unsigned char *as_public, const unsigned char *secret, unsigned char *cek,
+                        unsigned char *nonce) {
+  static const char key_label[] = "WebPush: info";
+  static const char cek_label[] = "Content-Encoding: aes128gcm";
+  static const char nonce_label[] = "Content-Encoding: nonce";
+  unsigned char info[sizeof key_label + 2 * PEER_LENGTH + 1];
+  unsigned char prk[32], block[32];
+  /* The labels' terminating NUL is the 0x00 octet the RFCs put after them. */
+  memcpy(info, key_label, sizeof key_label);
+  memcpy(info + sizeof key_label, ua_public, PEER_LENGTH);
+  memcpy(info + sizeof key_label + PEER_LENGTH, as_public, PEER_LENGTH);
+  info[sizeof info - 1] = 1;
+  if (!hmac_sha256(auth, 16, secret, 32, prk) || !hmac_sha256(prk, 32, info, sizeof info, block) ||
+      !hmac_sha256(salt, 16, block, 32, prk))
+    return 0;
+  memcpy(info, cek_label, sizeof cek_label);
+  info[sizeof cek_label] = 1;
+  if (!hmac_sha256(prk, 32, info, sizeof cek_label + 1, block)) return 0;
+  memcpy(cek, block, 16);
+  memcpy(info, nonce_label, sizeof nonce_label);
+  info[sizeof nonce_label] = 1;
+  if (!hmac_sha256(prk, 32, info, sizeof nonce_label + 1, block)) return 0;
+  memcpy(nonce, block, 12);
+  return 1;
+}
+
+static void derive_one(State *state, const unsigned char *input, unsigned char *record) {
   const EC_GROUP *group = EC_KEY_get0_group(state->key);
   record[0] = STATUS_FAILED;
-  if (EC_POINT_oct2point(group, state->peer, peer, PEER_LENGTH, state->ctx) != 1) {
+  if (EC_POINT_oct2point(group, state->peer, input, PEER_LENGTH, state->ctx) != 1) {
     record[0] = STATUS_BAD_POINT;
     return;
   }
   if (EC_KEY_generate_key(state->key) != 1) return;
   if (EC_POINT_point2oct(group, EC_KEY_get0_public_key(state->key), POINT_CONVERSION_UNCOMPRESSED,
-                         record + 1, PEER_LENGTH, state->ctx) != PEER_LENGTH)
+                         record + PUBLIC_AT, PEER_LENGTH, state->ctx) != PEER_LENGTH)
     return;
   /* The secret is the X coordinate of d*Q, left-padded to 32 bytes. */
-  if (ECDH_compute_key(record + 66, 32, state->peer, state->key, NULL) != 32) return;
+  if (ECDH_compute_key(record + SECRET_AT, 32, state->peer, state->key, NULL) != 32) return;
+  if (!key_schedule(input, input + PEER_LENGTH, input + PEER_LENGTH + 16, record + PUBLIC_AT,
+                    record + SECRET_AT, record + CEK_AT, record + NONCE_AT))
+    return;
   record[0] = STATUS_DONE;
 }
 
-/* agree(peers: Uint8Array, records: Uint8Array): void. peers holds N 65-byte points back to
- * back, records N * 98 bytes; a record's status says whether its peer was a point on P-256. */
-static napi_value agree(napi_env env, napi_callback_info info) {
+/* derive(inputs: Uint8Array, records: Uint8Array): void. inputs holds N 97-byte inputs back to
+ * back, records N * 126 bytes; a record's status says whether its peer was a point on P-256. */
+static napi_value derive(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   State *state;
-  unsigned char *peers, *records;
-  size_t peers_length, records_length;
+  unsigned char *inputs, *records;
+  size_t inputs_length, records_length;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
   if (napi_get_instance_data(env, (void **)&state) != napi_ok || state == NULL)
     return throw_error(env, "ERR_NATIVE_STATE", "the addon's state is missing");
-  if (argc != 2 || !byte_array(env, argv[0], &peers, &peers_length) ||
+  if (argc != 2 || !byte_array(env, argv[0], &inputs, &inputs_length) ||
       !byte_array(env, argv[1], &records, &records_length))
-    return throw_error(env, "ERR_INVALID_ARG_TYPE", "agree(peers, records) takes two Uint8Arrays");
-  if (peers_length % PEER_LENGTH != 0 || records_length != peers_length / PEER_LENGTH * RECORD_LENGTH)
+    return throw_error(env, "ERR_INVALID_ARG_TYPE", "derive(inputs, records) takes two Uint8Arrays");
+  if (inputs_length % INPUT_LENGTH != 0 || records_length != inputs_length / INPUT_LENGTH * RECORD_LENGTH)
     return throw_error(env, "ERR_INVALID_ARG_VALUE",
-                       "peers must hold 65-byte keys and records 98 bytes for each of them");
-  for (size_t i = 0; i < peers_length / PEER_LENGTH; i++)
-    agree_one(state, peers + i * PEER_LENGTH, records + i * RECORD_LENGTH);
+                       "inputs must hold 97-byte entries and records 126 bytes for each of them");
+  for (size_t i = 0; i < inputs_length / INPUT_LENGTH; i++)
+    derive_one(state, inputs + i * INPUT_LENGTH, records + i * RECORD_LENGTH);
   return NULL;
 }
 
@@ -118,7 +168,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     return NULL;
   }
   napi_value fn;
-  if (napi_create_function(env, "agree", NAPI_AUTO_LENGTH, agree, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "agree", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "derive", NAPI_AUTO_LENGTH, derive, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "derive", fn) != napi_ok) return NULL;
   return exports;
 }

@@ -40,6 +40,24 @@ export interface EphemeralAgreement {
 }
 
 /**
+ * A new key pair's public key with the aes128gcm content-encryption key and nonce its agreement
+ * gives (RFC 8291 §3.4, RFC 8188 §2.2-2.3): all a sender needs to seal a message.
+ *
+ * @example
+ * ```ts
+ * const { publicKey, key, nonce } = await backend.aes128gcmKeys!(p256dh, auth, salt);
+ * ```
+ */
+export interface Aes128gcmKeys {
+  /** The new key pair's public key (65 bytes): the message's key id. */
+  publicKey: Uint8Array;
+  /** The 16-byte content-encryption key. */
+  key: Uint8Array;
+  /** The 12-byte base nonce. */
+  nonce: Uint8Array;
+}
+
+/**
  * An imported private key for ECDH, opaque to callers (a `KeyObject` or a `CryptoKey`).
  *
  * @example
@@ -99,6 +117,12 @@ export interface CryptoBackend {
   isValidPublicKey(publicKey: Uint8Array): Promise<boolean>;
   /** Generates a key pair and agrees a secret with `peerPublicKey` (RFC 8291 §3.1, sender side). */
   ephemeralAgreement(peerPublicKey: Uint8Array): Promise<EphemeralAgreement>;
+  /**
+   * Optional: {@link CryptoBackend.ephemeralAgreement} and the whole aes128gcm key schedule in
+   * one step, for a backend that does it cheaper than five {@link CryptoBackend.hmacSha256}
+   * calls (the Node backend, in C or on its threads). `encrypt` uses it when present.
+   */
+  aes128gcmKeys?(peerPublicKey: Uint8Array, authSecret: Uint8Array, salt: Uint8Array): Promise<Aes128gcmKeys>;
   /** Imports a key pair for {@link CryptoBackend.agree}. */
   importEcdhPrivateKey(keyPair: RawKeyPair): Promise<EcdhPrivateKey>;
   /** ECDH between a stored private key and a peer's public key: the 32-byte shared secret. */
@@ -124,3 +148,14 @@ export interface CryptoBackend {
    */
   derivePublicKey(privateKey: Uint8Array): Promise<Uint8Array>;
 }
+
+/**
+ * The part of a backend the key derivations need (`hkdf.ts`, `rfc8291.ts`), so code that has
+ * only an HMAC, such as a worker thread's, can run them.
+ *
+ * @example
+ * ```ts
+ * const hmacOnly: HmacBackend = { hmacSha256: defaultBackend.hmacSha256 };
+ * ```
+ */
+export type HmacBackend = Pick<CryptoBackend, 'hmacSha256'>;

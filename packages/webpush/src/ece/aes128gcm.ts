@@ -3,7 +3,7 @@
  * AES-128-GCM records, each ending in a delimiter octet and optional zero padding.
  */
 import { concatBytes, textEncoder } from '../bytes.js';
-import type { CryptoBackend } from '../crypto/backend.js';
+import type { CryptoBackend, HmacBackend } from '../crypto/backend.js';
 import { WebPushError } from '../errors.js';
 import { hkdfExpand, hkdfExtract } from './hkdf.js';
 
@@ -23,7 +23,7 @@ export interface RecordKeys {
 
 /** RFC 8188 §2.2-2.3: CEK and NONCE from the input keying material and the salt. */
 export async function deriveRecordKeys(
-  backend: CryptoBackend,
+  backend: HmacBackend,
   ikm: Uint8Array,
   salt: Uint8Array,
 ): Promise<RecordKeys> {

@@ -5,7 +5,7 @@ import type { CryptoBackend, EphemeralAgreement } from '../crypto/backend.js';
 import { defaultBackend } from '../crypto/default-backend.js';
 import { assertUncompressedPoint } from '../crypto/key-checks.js';
 import { WebPushError } from '../errors.js';
-import { deriveRecordKeys, fixedHeaderLength, sealRecords, tagLength } from './aes128gcm.js';
+import { deriveRecordKeys, fixedHeaderLength, type RecordKeys, sealRecords, tagLength } from './aes128gcm.js';
 import { defaultAesgcmRecordSize, deriveAesgcmKeys, sealAesgcmRecord } from './aesgcm.js';
 import { webPushIkm } from './rfc8291.js';
 
@@ -177,8 +177,13 @@ export async function encrypt(
 ): Promise<EncryptedPayload> {
   const backend = options.backend ?? defaultBackend;
   const plaintext = checkRequest(payload, keys, options);
+  const salt = backend.randomBytes(16);
+  if ((options.contentEncoding ?? 'aes128gcm') === 'aes128gcm' && backend.aes128gcmKeys) {
+    const { publicKey, key, nonce } = await backend.aes128gcmKeys(keys.p256dh, keys.auth, salt);
+    return sealAes128gcm(backend, plaintext, options, salt, publicKey, { key, nonce });
+  }
   const agreement = await backend.ephemeralAgreement(keys.p256dh);
-  return encryptWith(plaintext, keys, options, { salt: backend.randomBytes(16), agreement });
+  return encryptWith(plaintext, keys, options, { salt, agreement });
 }
 
 /** Validates the inputs of {@link encrypt} and returns the payload's bytes. */
@@ -258,12 +263,29 @@ export async function encryptWith(
       },
     };
   }
-  // RFC 8291 §4: one record, with rs at least as large as that record.
-  const recordSize = checkInteger('recordSize', options.recordSize ?? 4096, 18, 0xffffffff);
   const ikm = await webPushIkm(backend, agreement.secret, keys.auth, keys.p256dh, asPublicKey);
-  const recordKeys = await deriveRecordKeys(backend, ikm, salt);
+  return sealAes128gcm(
+    backend,
+    plaintext,
+    options,
+    salt,
+    asPublicKey,
+    await deriveRecordKeys(backend, ikm, salt),
+  );
+}
+
+/** RFC 8291 §4: the message as one aes128gcm record, with rs at least as large as that record. */
+async function sealAes128gcm(
+  backend: CryptoBackend,
+  plaintext: Uint8Array,
+  options: EncryptOptions,
+  salt: Uint8Array,
+  asPublicKey: Uint8Array,
+  recordKeys: RecordKeys,
+): Promise<EncryptedPayload> {
+  const recordSize = checkInteger('recordSize', options.recordSize ?? 4096, 18, 0xffffffff);
   const body = await sealRecords(backend, recordKeys, { salt, recordSize, keyId: asPublicKey }, [
-    { data: plaintext, padding },
+    { data: plaintext, padding: options.padding ?? 0 },
   ]);
   return { contentEncoding: 'aes128gcm', body, salt, localPublicKey: asPublicKey, headers: {} };
 }

@@ -1,8 +1,8 @@
 import { concatBytes } from '../bytes.js';
-import type { CryptoBackend } from '../crypto/backend.js';
+import type { HmacBackend } from '../crypto/backend.js';
 
 /** HKDF-Extract (RFC 5869 §2.2): PRK = HMAC-Hash(salt, IKM). */
-export function hkdfExtract(backend: CryptoBackend, salt: Uint8Array, ikm: Uint8Array): Promise<Uint8Array> {
+export function hkdfExtract(backend: HmacBackend, salt: Uint8Array, ikm: Uint8Array): Promise<Uint8Array> {
   return backend.hmacSha256(salt, ikm);
 }
 
@@ -13,7 +13,7 @@ const one = new Uint8Array([1]);
  * Web Push needs: T(1) = HMAC-Hash(PRK, info || 0x01), truncated to `length`.
  */
 export async function hkdfExpand(
-  backend: CryptoBackend,
+  backend: HmacBackend,
   prk: Uint8Array,
   info: Uint8Array,
   length: number,

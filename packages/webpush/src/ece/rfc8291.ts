@@ -1,6 +1,6 @@
 /** The key derivation of RFC 8291 §3.3-3.4, shared by encryption and decryption. */
 import { concatBytes, textEncoder } from '../bytes.js';
-import type { CryptoBackend } from '../crypto/backend.js';
+import type { HmacBackend } from '../crypto/backend.js';
 import { hkdfExpand, hkdfExtract } from './hkdf.js';
 
 const keyInfoLabel = textEncoder.encode('WebPush: info\0');
@@ -10,7 +10,7 @@ const keyInfoLabel = textEncoder.encode('WebPush: info\0');
  * info="WebPush: info" || 0x00 || ua_public || as_public, L=32).
  */
 export async function webPushIkm(
-  backend: CryptoBackend,
+  backend: HmacBackend,
   ecdhSecret: Uint8Array,
   authSecret: Uint8Array,
   uaPublicKey: Uint8Array,

@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { CryptoBackend, EphemeralAgreement } from '../crypto/backend.js';
+import type { Aes128gcmKeys, CryptoBackend, EphemeralAgreement } from '../crypto/backend.js';
 import { assertUncompressedPoint } from '../crypto/key-checks.js';
 import { WebPushError } from '../errors.js';
-import { peerLength, readAgreement } from './agreement-batch.js';
+import { checkSecrets, inputLength, readRecord, writeInput } from './agreement-batch.js';
 import { backend as nodeBackend } from './node-backend.js';
 import type { AgreementBatch, AgreementResults } from './parallel-worker.js';
 
@@ -50,8 +50,12 @@ export interface ParallelBackend extends CryptoBackend {
 }
 
 interface Job {
+  /** The job's input, written into its batch when that is posted (checked already). */
   peer: Uint8Array;
-  resolve(agreement: EphemeralAgreement): void;
+  auth: Uint8Array | undefined;
+  salt: Uint8Array | undefined;
+  /** Settles the job from its record. */
+  settle(records: Uint8Array, index: number): void;
   reject(error: unknown): void;
 }
 
@@ -141,13 +145,7 @@ export function createParallelBackend(options?: ParallelBackendOptions): Paralle
     thread.load -= jobs.length;
     // An idle worker must not keep the process alive; one with work must.
     if (thread.load === 0) thread.worker.unref();
-    for (let i = 0; i < jobs.length; i++) {
-      try {
-        jobs[i]!.resolve(readAgreement(results, i));
-      } catch (error) {
-        jobs[i]!.reject(error);
-      }
-    }
+    for (let i = 0; i < jobs.length; i++) jobs[i]!.settle(results, i);
     if (queue.length > 0) flush();
     if (closed && quiet()) idle?.();
   };
@@ -180,14 +178,53 @@ export function createParallelBackend(options?: ParallelBackendOptions): Paralle
       const take = Math.min(batchSize, Math.ceil(queue.length / free.length));
       const jobs = queue.length === take ? queue : queue.slice(0, take);
       queue = queue.length === take ? [] : queue.slice(take);
-      const peers = new Uint8Array(jobs.length * peerLength);
-      for (let i = 0; i < jobs.length; i++) peers.set(jobs[i]!.peer, i * peerLength);
+      const inputs = new Uint8Array(jobs.length * inputLength);
+      for (let i = 0; i < jobs.length; i++) {
+        const { peer, auth, salt } = jobs[i]!;
+        writeInput(inputs, i, peer, auth, salt);
+      }
       const id = nextBatchId++;
       thread.batches.set(id, jobs);
       if (thread.load === 0) thread.worker.ref();
       thread.load += jobs.length;
-      thread.worker.postMessage({ id, peers } satisfies AgreementBatch, [peers.buffer]);
+      thread.worker.postMessage({ id, inputs } satisfies AgreementBatch, [inputs.buffer]);
     }
+  };
+
+  /** Queues one job; `read` turns its record into the result (or throws the key's error). */
+  const submit = <T>(
+    peer: Uint8Array,
+    auth: Uint8Array | undefined,
+    salt: Uint8Array | undefined,
+    read: (records: Uint8Array, index: number) => T,
+  ): Promise<T> => {
+    try {
+      if (closed) {
+        throw new WebPushError('ERR_BACKEND_CLOSED', 'the parallel backend is closed: create a new one');
+      }
+      if (broken !== undefined) throw broken;
+      assertUncompressedPoint(peer);
+      checkSecrets(auth, salt);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<T>((resolve, reject) => {
+      const settle = (records: Uint8Array, index: number) => {
+        try {
+          resolve(read(records, index));
+        } catch (error) {
+          reject(error);
+        }
+      };
+      queue.push({ peer, auth, salt, settle, reject });
+      if (queue.length >= batchSize) flush();
+      else if (!flushScheduled) {
+        // setImmediate runs after the I/O callbacks of this loop turn: every send they
+        // started joins the same batch.
+        flushScheduled = true;
+        setImmediate(flush);
+      }
+    });
   };
 
   for (let i = 0; i < threadCount; i++) threads.push(spawn());
@@ -197,24 +234,16 @@ export function createParallelBackend(options?: ParallelBackendOptions): Paralle
     threads: threadCount,
 
     ephemeralAgreement(peerPublicKey) {
-      try {
-        if (closed) {
-          throw new WebPushError('ERR_BACKEND_CLOSED', 'the parallel backend is closed: create a new one');
-        }
-        if (broken !== undefined) throw broken;
-        assertUncompressedPoint(peerPublicKey);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      return new Promise<EphemeralAgreement>((resolve, reject) => {
-        queue.push({ peer: peerPublicKey, resolve, reject });
-        if (queue.length >= batchSize) flush();
-        else if (!flushScheduled) {
-          // setImmediate runs after the I/O callbacks of this loop turn: every send they
-          // started joins the same batch.
-          flushScheduled = true;
-          setImmediate(flush);
-        }
+      return submit(peerPublicKey, undefined, undefined, (records, index) => {
+        const { publicKey, secret } = readRecord(records, index);
+        return { publicKey, secret } satisfies EphemeralAgreement;
+      });
+    },
+
+    aes128gcmKeys(peerPublicKey, authSecret, salt) {
+      return submit(peerPublicKey, authSecret, salt, (records, index) => {
+        const { publicKey, key, nonce } = readRecord(records, index);
+        return { publicKey, key, nonce } satisfies Aes128gcmKeys;
       });
     },
 

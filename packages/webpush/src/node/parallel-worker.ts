@@ -1,17 +1,17 @@
 /**
- * The worker thread of `createParallelBackend`: the key agreements of a batch of peers at a
- * time (see `agreement-batch.ts`).
+ * The worker thread of `createParallelBackend`: the key agreements and aes128gcm key schedules
+ * of a batch of subscribers at a time (see `agreement-batch.ts`).
  *
- * In: `{ id, peers }`, `peers` being N 65-byte uncompressed points back to back.
- * Out: `{ id, results }`, N 98-byte records. Both buffers are transferred, not copied.
+ * In: `{ id, inputs }`, N 97-byte inputs back to back.
+ * Out: `{ id, results }`, N 126-byte records. Both buffers are transferred, not copied.
  */
 import { parentPort } from 'node:worker_threads';
-import { agreeBatch } from './agreement-batch.js';
+import { deriveBatch } from './agreement-batch.js';
 
 /** The messages the backend posts to a worker. */
 export interface AgreementBatch {
   id: number;
-  peers: Uint8Array;
+  inputs: Uint8Array;
 }
 
 /** The messages a worker posts back. */
@@ -20,7 +20,7 @@ export interface AgreementResults {
   results: Uint8Array;
 }
 
-parentPort?.on('message', ({ id, peers }: AgreementBatch) => {
-  const results = agreeBatch(peers);
+parentPort?.on('message', async ({ id, inputs }: AgreementBatch) => {
+  const results = await deriveBatch(inputs);
   parentPort!.postMessage({ id, results } satisfies AgreementResults, [results.buffer]);
 });
