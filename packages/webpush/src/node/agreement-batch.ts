@@ -39,7 +39,16 @@ function loadNative(): DeriveInto | undefined {
 
 const native = loadNative();
 
-/** Whether the key agreements run on `@herald/ecdh-native` (true) or node:crypto. */
+/**
+ * Whether this process does its key agreements and key schedules on `@herald/ecdh-native`
+ * (true) or on node:crypto (false: the addon was not built, or `HERALD_NATIVE_ECDH=0`).
+ *
+ * @example
+ * ```ts
+ * import { nativeAgreement } from '@herald/webpush/node';
+ * if (!nativeAgreement) console.warn('key agreements on node:crypto: about half the speed');
+ * ```
+ */
 export const nativeAgreement = native !== undefined;
 
 const ecdh = createECDH('prime256v1');
