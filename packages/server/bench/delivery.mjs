@@ -11,7 +11,8 @@
 // --json=<file> keeps the results; --svg=<dir> writes the throughput and memory plots;
 // --concurrency and --chunk-size set HERALD_CONCURRENCY and HERALD_CHUNK_SIZE of the server,
 // --node-options its NODE_OPTIONS (e.g. V8 heap flags, to study memory), --cpu-prof=<dir> and
-// --heap-prof=<dir> write a V8 CPU or allocation profile of each server process.
+// --heap-prof=<dir> write a V8 CPU or allocation profile of each server process, and
+// --native=0 runs the server with HERALD_NATIVE_ECDH=0 (node:crypto instead of @herald/ecdh-native).
 import { execFileSync, fork, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -146,14 +147,21 @@ function startHerald(env, role) {
       ...(options.concurrency ? { HERALD_CONCURRENCY: options.concurrency } : {}),
       ...(options['chunk-size'] ? { HERALD_CHUNK_SIZE: options['chunk-size'] } : {}),
       ...(options['node-options'] ? { NODE_OPTIONS: options['node-options'] } : {}),
+      ...(options.native === '0' ? { HERALD_NATIVE_ECDH: '0' } : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   const ready = new Promise((resolve, reject) => {
+    let said = false;
     const onData = (chunk) => {
       output += chunk;
+      const crypto = /Herald delivery: (.*)/.exec(output);
+      if (crypto && !said) {
+        said = true;
+        console.log(`  server (${role}): ${crypto[1]}`);
+      }
       const api = /listening: API (http:\/\/\S+)\/api\/v1/.exec(output);
       if (api) resolve(api[1].replace('localhost', '127.0.0.1'));
       else if (role === 'worker' && /worker started/.test(output)) resolve(undefined);
