@@ -15,6 +15,7 @@
 import { createECDH, createHmac } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Aes128gcmKeys, EphemeralAgreement, HmacBackend } from '../crypto/backend.js';
+import { assertUncompressedPoint } from '../crypto/key-checks.js';
 import { deriveRecordKeys } from '../ece/aes128gcm.js';
 import { webPushIkm } from '../ece/rfc8291.js';
 import { WebPushError } from '../errors.js';
@@ -144,4 +145,31 @@ export function readRecord(records: Uint8Array, index: number): EphemeralAgreeme
   }
   if (status === 1) throw new WebPushError('ERR_INVALID_KEY', 'public key is not a point on the P-256 curve');
   throw new Error(`the key agreement failed inside OpenSSL (status ${status})`);
+}
+
+/** Record `index` as an agreement: the new public key and the secret. */
+export function readAgreement(records: Uint8Array, index: number): EphemeralAgreement {
+  const { publicKey, secret } = readRecord(records, index);
+  return { publicKey, secret };
+}
+
+/** Record `index` as aes128gcm keys: the new public key, the CEK and the nonce. */
+export function readKeys(records: Uint8Array, index: number): Aes128gcmKeys {
+  const { publicKey, key, nonce } = readRecord(records, index);
+  return { publicKey, key, nonce };
+}
+
+/**
+ * Checks one input and derives its record, on the calling thread (`auth` and `salt` left out
+ * when only the agreement is wanted).
+ *
+ * @throws WebPushError `ERR_INVALID_KEY` for a peer that is not an uncompressed point,
+ * `ERR_INVALID_ARGUMENT` for an auth secret or salt that is not 16 bytes.
+ */
+export function deriveOne(peer: Uint8Array, auth?: Uint8Array, salt?: Uint8Array): Promise<Uint8Array> {
+  assertUncompressedPoint(peer);
+  checkSecrets(auth, salt);
+  const input = new Uint8Array(inputLength);
+  writeInput(input, 0, peer, auth, salt);
+  return deriveBatch(input);
 }

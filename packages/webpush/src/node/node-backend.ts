@@ -21,7 +21,7 @@ import type {
 } from '../crypto/backend.js';
 import { assertPrivateScalar, assertUncompressedPoint } from '../crypto/key-checks.js';
 import { WebPushError } from '../errors.js';
-import { checkSecrets, deriveBatch, inputLength, readRecord, writeInput } from './agreement-batch.js';
+import { deriveOne, readAgreement, readKeys } from './agreement-batch.js';
 
 // DER prefix of a SubjectPublicKeyInfo for an uncompressed P-256 point (RFC 5480): importing
 // SPKI DER skips the JWK parsing and base64 round trip.
@@ -113,21 +113,12 @@ export const backend: CryptoBackend = {
   },
 
   async ephemeralAgreement(peerPublicKey) {
-    assertUncompressedPoint(peerPublicKey);
     // A new key pair per message (RFC 8291 §3.1), on @herald/ecdh-native when it is built.
-    const input = new Uint8Array(inputLength);
-    writeInput(input, 0, peerPublicKey);
-    const { publicKey, secret } = readRecord(await deriveBatch(input), 0);
-    return { publicKey, secret };
+    return readAgreement(await deriveOne(peerPublicKey), 0);
   },
 
   async aes128gcmKeys(peerPublicKey, authSecret, salt) {
-    assertUncompressedPoint(peerPublicKey);
-    checkSecrets(authSecret, salt);
-    const input = new Uint8Array(inputLength);
-    writeInput(input, 0, peerPublicKey, authSecret, salt);
-    const { publicKey, key, nonce } = readRecord(await deriveBatch(input), 0);
-    return { publicKey, key, nonce };
+    return readKeys(await deriveOne(peerPublicKey, authSecret, salt), 0);
   },
 
   async importEcdhPrivateKey(keyPair) {

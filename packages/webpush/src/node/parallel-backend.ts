@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { Aes128gcmKeys, CryptoBackend, EphemeralAgreement } from '../crypto/backend.js';
+import type { CryptoBackend } from '../crypto/backend.js';
 import { assertUncompressedPoint } from '../crypto/key-checks.js';
 import { WebPushError } from '../errors.js';
-import { checkSecrets, inputLength, readRecord, writeInput } from './agreement-batch.js';
+import { checkSecrets, inputLength, readAgreement, readKeys, writeInput } from './agreement-batch.js';
 import { backend as nodeBackend } from './node-backend.js';
 import type { AgreementBatch, AgreementResults } from './parallel-worker.js';
 
@@ -54,8 +54,9 @@ interface Job {
   peer: Uint8Array;
   auth: Uint8Array | undefined;
   salt: Uint8Array | undefined;
-  /** Settles the job from its record. */
-  settle(records: Uint8Array, index: number): void;
+  /** Turns the job's record into its result, or throws the key's error. */
+  read(records: Uint8Array, index: number): unknown;
+  resolve(result: unknown): void;
   reject(error: unknown): void;
 }
 
@@ -145,7 +146,14 @@ export function createParallelBackend(options?: ParallelBackendOptions): Paralle
     thread.load -= jobs.length;
     // An idle worker must not keep the process alive; one with work must.
     if (thread.load === 0) thread.worker.unref();
-    for (let i = 0; i < jobs.length; i++) jobs[i]!.settle(results, i);
+    for (let i = 0; i < jobs.length; i++) {
+      const job = jobs[i]!;
+      try {
+        job.resolve(job.read(results, i));
+      } catch (error) {
+        job.reject(error);
+      }
+    }
     if (queue.length > 0) flush();
     if (closed && quiet()) idle?.();
   };
@@ -209,14 +217,7 @@ export function createParallelBackend(options?: ParallelBackendOptions): Paralle
       return Promise.reject(error);
     }
     return new Promise<T>((resolve, reject) => {
-      const settle = (records: Uint8Array, index: number) => {
-        try {
-          resolve(read(records, index));
-        } catch (error) {
-          reject(error);
-        }
-      };
-      queue.push({ peer, auth, salt, settle, reject });
+      queue.push({ peer, auth, salt, read, resolve: resolve as (result: unknown) => void, reject });
       if (queue.length >= batchSize) flush();
       else if (!flushScheduled) {
         // setImmediate runs after the I/O callbacks of this loop turn: every send they
@@ -234,17 +235,11 @@ export function createParallelBackend(options?: ParallelBackendOptions): Paralle
     threads: threadCount,
 
     ephemeralAgreement(peerPublicKey) {
-      return submit(peerPublicKey, undefined, undefined, (records, index) => {
-        const { publicKey, secret } = readRecord(records, index);
-        return { publicKey, secret } satisfies EphemeralAgreement;
-      });
+      return submit(peerPublicKey, undefined, undefined, readAgreement);
     },
 
     aes128gcmKeys(peerPublicKey, authSecret, salt) {
-      return submit(peerPublicKey, authSecret, salt, (records, index) => {
-        const { publicKey, key, nonce } = readRecord(records, index);
-        return { publicKey, key, nonce } satisfies Aes128gcmKeys;
-      });
+      return submit(peerPublicKey, authSecret, salt, readKeys);
     },
 
     async close() {
